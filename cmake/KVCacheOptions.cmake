@@ -1,0 +1,24 @@
+# Warnings, -Werror and sanitizers for the project's own code.
+option(KVCACHE_WERROR "Treat warnings in the project's code as errors" ON)
+option(KVCACHE_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
+
+add_compile_options(-Wall -Wextra -Wno-unused-parameter)
+if(KVCACHE_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(KVCACHE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# A project library linked against libMLIR.so / libLLVM.so.
+function(kvcache_add_mlir_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;LINK_LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(ARG_DEPENDS)
+    add_dependencies(${name} ${ARG_DEPENDS})
+  endif()
+  target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS} MLIR LLVM)
+endfunction()

@@ -1,0 +1,36 @@
+//===- BundleFlow.h - How bundles move through IR ---------------*- C++ -*-===//
+//
+// The operations that carry `!kvcache.inputs` values without reading them
+// (signatures, calls, returns, branches, structured control flow), shared by
+// the passes that rewrite bundle types.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KVCACHE_LIB_TRANSFORMS_BUNDLEFLOW_H
+#define KVCACHE_LIB_TRANSFORMS_BUNDLEFLOW_H
+
+#include "kvcache/Dialect/KVCache/IR/KVCache.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kvcache {
+
+inline bool isBundle(mlir::Type type) { return mlir::isa<InputsType>(type); }
+
+/// Whether `op` has a bundle operand or result, or a bundle argument in a
+/// block of one of its regions.
+bool touchesBundles(mlir::Operation *op);
+
+/// Signatures, calls, returns, cf branches and the scf ops whose bundle
+/// operands, results and region arguments the passes know how to rewrite.
+bool isBundleCarrier(mlir::Operation *op);
+
+/// Emits an error on the first operation under `module` that touches a bundle
+/// and is neither a carrier nor accepted by `isKnown`. `pass` names the pass
+/// in the message.
+mlir::LogicalResult
+checkBundleUsers(mlir::ModuleOp module, llvm::StringRef pass,
+                 llvm::function_ref<bool(mlir::Operation *)> isKnown);
+
+} // namespace kvcache
+
+#endif // KVCACHE_LIB_TRANSFORMS_BUNDLEFLOW_H

@@ -1,0 +1,426 @@
+//===- DropOptionalFields.cpp - Prune unread optional fields --------------===//
+//
+// kvcache-drop-optional-fields. Bundle values that must share one type
+// (linked by branches, region arguments, yields and the returns of one
+// function) form a class; a class keeps the fields that it reads, that its
+// pinned members need, and that the classes it feeds across a call need.
+// Calls convert between classes with kvcache.get + kvcache.pack, which is how
+// a kept public signature passes its bundle to a pruned private callee.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BundleFlow.h"
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+
+namespace kvcache {
+#define GEN_PASS_DEF_DROPOPTIONALFIELDS
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h.inc"
+} // namespace kvcache
+
+using namespace mlir;
+using namespace kvcache;
+using abi::Field;
+using abi::FieldSet;
+
+namespace {
+
+/// Union-find over bundle values, with what each class needs.
+class BundleClasses {
+public:
+  Value find(Value value) {
+    auto it = parent.find(value);
+    if (it == parent.end()) {
+      parent[value] = value;
+      return value;
+    }
+    if (it->second == value)
+      return value;
+    Value root = find(it->second);
+    parent[value] = root;
+    return root;
+  }
+  void unite(Value a, Value b) {
+    Value ra = find(a), rb = find(b);
+    if (ra != rb)
+      parent[ra] = rb;
+  }
+  void uniteAll(ValueRange a, ValueRange b) {
+    for (auto [x, y] : llvm::zip(a, b))
+      if (isBundle(x.getType()))
+        unite(x, y);
+  }
+  SmallVector<Value> values() const {
+    return llvm::to_vector(llvm::make_first_range(parent));
+  }
+
+private:
+  llvm::DenseMap<Value, Value> parent;
+};
+
+/// need(from) must include need(to): `from` flows into `to` across a call.
+struct NeedEdge {
+  Value from, to;
+};
+
+struct DropOptionalFieldsPass
+    : public kvcache::impl::DropOptionalFieldsBase<DropOptionalFieldsPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult parseForcedDrops();
+  bool isPinnedFunction(func::FuncOp func, ModuleOp module);
+
+  FieldSet forced; ///< Dropped everywhere (`fields=`, `kernel-abi`).
+};
+
+LogicalResult DropOptionalFieldsPass::parseForcedDrops() {
+  for (const std::string &name : fields) {
+    std::optional<Field> field = abi::fieldFromName(name);
+    if (!field)
+      return emitError(UnknownLoc::get(&getContext()))
+             << "kvcache-drop-optional-fields: unknown field '" << name << "'";
+    if (abi::isRequired(*field) || *field == Field::kv_scales)
+      return emitError(UnknownLoc::get(&getContext()))
+             << "kvcache-drop-optional-fields: field '" << name
+             << "' cannot be dropped: it is "
+             << (*field == Field::kv_scales
+                     ? "required on an 8-bit float cache and absent otherwise"
+                     : "required");
+    forced = forced.with(*field);
+  }
+  if (kernelABI)
+    for (const abi::FieldInfo &info : abi::kFields)
+      if (abi::isDispatchField(info.field))
+        forced = forced.with(info.field);
+  return success();
+}
+
+/// A function whose bundle signature must stay as it is: public ones (unless
+/// `public-functions`), bodiless ones, and any referenced other than by calls.
+bool DropOptionalFieldsPass::isPinnedFunction(func::FuncOp func,
+                                              ModuleOp module) {
+  if (func.isExternal())
+    return true;
+  if (func.isPublic() && !publicFunctions)
+    return true;
+  std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
+  if (!uses)
+    return true;
+  return llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
+    return !isa<func::CallOp>(use.getUser());
+  });
+}
+
+/// Builds a bundle of type `to` from `value` (a superset) with get + pack.
+Value convertBundle(OpBuilder &builder, Location loc, Value value,
+                    InputsType to) {
+  SmallVector<Value> fields;
+  for (Field field : to.getFields())
+    fields.push_back(GetOp::create(builder, loc, value, field));
+  return PackOp::create(builder, loc, to, fields);
+}
+
+InputsType restrict(InputsType type, FieldSet keep) {
+  SmallVector<Field> fields;
+  SmallVector<Type> types;
+  for (auto [field, fieldType] :
+       llvm::zip_equal(type.getFields(), type.getFieldTypes())) {
+    if (!keep.contains(field))
+      continue;
+    fields.push_back(field);
+    types.push_back(fieldType);
+  }
+  return InputsType::get(type.getContext(), fields, types);
+}
+
+void DropOptionalFieldsPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (failed(parseForcedDrops()))
+    return signalPassFailure();
+
+  BundleClasses classes;
+  SmallVector<NeedEdge> edges;
+  // Values whose class keeps every field except forced drops, and the op
+  // that pins them (null for signatures, where forced drops still apply).
+  SmallVector<std::pair<Value, Operation *>> pinned;
+  SmallVector<GetOp> reads;
+  auto addBundles = [&](ValueRange values, Operation *pin, bool isPinned) {
+    for (Value value : values)
+      if (isBundle(value.getType())) {
+        classes.find(value);
+        if (isPinned)
+          pinned.push_back({value, pin});
+      }
+  };
+
+  llvm::DenseMap<StringAttr, func::FuncOp> functions;
+  llvm::DenseMap<Operation *, bool> pinnedFunction;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    functions[func.getSymNameAttr()] = func;
+    pinnedFunction[func] = isPinnedFunction(func, module);
+  }
+  // The returned values of a function, per result position, form one class.
+  llvm::DenseMap<Operation *, SmallVector<Value>> functionResults;
+
+  WalkResult walk = module.walk([&](Operation *op) -> WalkResult {
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        addBundles(block.getArguments(), nullptr, false);
+    addBundles(op->getResults(), nullptr, false);
+    if (!touchesBundles(op))
+      return WalkResult::advance();
+
+    if (auto func = dyn_cast<func::FuncOp>(op)) {
+      if (!func.isExternal())
+        addBundles(func.getArguments(), nullptr, pinnedFunction[func]);
+      return WalkResult::advance();
+    }
+    if (auto get = dyn_cast<GetOp>(op)) {
+      reads.push_back(get);
+      return WalkResult::advance();
+    }
+    if (isa<PackOp>(op))
+      return WalkResult::advance();
+    if (auto decl = dyn_cast<InputsPerDeviceOp>(op)) {
+      // A declaration is part of its function's flat signature.
+      auto func = decl->getParentOfType<func::FuncOp>();
+      addBundles(decl.getResult(), nullptr, !func || pinnedFunction[func]);
+      return WalkResult::advance();
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      auto func = ret->getParentOfType<func::FuncOp>();
+      SmallVector<Value> &results = functionResults[func];
+      if (results.empty())
+        results.assign(ret.getOperands().begin(), ret.getOperands().end());
+      else
+        classes.uniteAll(results, ret.getOperands());
+      addBundles(ret.getOperands(), nullptr, pinnedFunction[func]);
+      return WalkResult::advance();
+    }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      func::FuncOp callee = functions.lookup(call.getCalleeAttr().getAttr());
+      if (!callee || callee.isExternal()) {
+        // A bodiless callee keeps its signature, less the forced drops.
+        addBundles(call.getOperands(), nullptr, true);
+        addBundles(call.getResults(), nullptr, true);
+        return WalkResult::advance();
+      }
+      for (auto [operand, arg] :
+           llvm::zip_equal(call.getOperands(), callee.getArguments()))
+        if (isBundle(operand.getType()))
+          edges.push_back({operand, arg});
+      return WalkResult::advance();
+    }
+    if (auto branch = dyn_cast<BranchOpInterface>(op)) {
+      for (unsigned i = 0, e = op->getNumSuccessors(); i < e; ++i) {
+        SuccessorOperands operands = branch.getSuccessorOperands(i);
+        Block *dest = op->getSuccessor(i);
+        classes.uniteAll(
+            operands.getForwardedOperands(),
+            dest->getArguments().drop_front(operands.getProducedOperandCount()));
+      }
+      if (isBundleCarrier(op))
+        return WalkResult::advance();
+    }
+    if (auto forOp = dyn_cast<scf::ForOp>(op)) {
+      classes.uniteAll(forOp.getInitArgs(), forOp.getRegionIterArgs());
+      classes.uniteAll(forOp.getInitArgs(), forOp.getResults());
+      classes.uniteAll(forOp.getInitArgs(), forOp.getYieldedValues());
+      return WalkResult::advance();
+    }
+    if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+      classes.uniteAll(ifOp.getResults(), ifOp.thenYield().getOperands());
+      if (!ifOp.getElseRegion().empty())
+        classes.uniteAll(ifOp.getResults(), ifOp.elseYield().getOperands());
+      return WalkResult::advance();
+    }
+    if (auto whileOp = dyn_cast<scf::WhileOp>(op)) {
+      classes.uniteAll(whileOp.getInits(), whileOp.getBeforeArguments());
+      classes.uniteAll(whileOp.getInits(), whileOp.getYieldedValues());
+      classes.uniteAll(whileOp.getConditionOp().getArgs(),
+                       whileOp.getAfterArguments());
+      classes.uniteAll(whileOp.getConditionOp().getArgs(),
+                       whileOp.getResults());
+      return WalkResult::advance();
+    }
+    if (auto exec = dyn_cast<scf::ExecuteRegionOp>(op)) {
+      for (Block &block : exec.getRegion())
+        if (auto yield = dyn_cast<scf::YieldOp>(block.getTerminator()))
+          classes.uniteAll(exec.getResults(), yield.getOperands());
+      return WalkResult::advance();
+    }
+    if (isBundleCarrier(op))
+      return WalkResult::advance(); // Yields and conditions: handled above.
+    // An op that does not say which fields it reads keeps them all.
+    addBundles(op->getOperands(), op, true);
+    addBundles(op->getResults(), op, true);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return signalPassFailure();
+
+  // Call results: the callee's returned class must cover the caller's use.
+  module.walk([&](func::CallOp call) {
+    func::FuncOp callee = functions.lookup(call.getCalleeAttr().getAttr());
+    if (!callee || callee.isExternal())
+      return;
+    auto it = functionResults.find(callee);
+    if (it == functionResults.end())
+      return;
+    for (auto [returned, result] : llvm::zip_equal(it->second, call.getResults()))
+      if (isBundle(result.getType()))
+        edges.push_back({returned, result});
+  });
+
+  // What each class needs.
+  llvm::DenseMap<Value, FieldSet> need;
+  llvm::DenseMap<Value, FieldSet> present;
+  for (Value value : classes.values()) {
+    Value root = classes.find(value);
+    auto type = cast<InputsType>(value.getType());
+    FieldSet base;
+    for (Field field : type.getFields())
+      if (abi::isRequired(field) || field == Field::kv_scales)
+        base = base.with(field);
+    present[root] = type.getFieldSet();
+    need[root] = FieldSet(need[root].raw() | base.raw());
+  }
+  for (auto [value, pin] : pinned) {
+    Value root = classes.find(value);
+    auto type = cast<InputsType>(value.getType());
+    for (Field field : type.getFields()) {
+      if (forced.contains(field)) {
+        if (pin) {
+          pin->emitOpError() << "uses a bundle whose field '"
+                             << abi::name(field)
+                             << "' is to be dropped, and does not say which "
+                                "fields it reads";
+          return signalPassFailure();
+        }
+        continue;
+      }
+      need[root] = need[root].with(field);
+    }
+  }
+  for (GetOp get : reads) {
+    Field field = get.getFieldKind();
+    if (forced.contains(field)) {
+      get.emitOpError() << "reads field '" << abi::name(field)
+                        << "', which was asked to be dropped";
+      return signalPassFailure();
+    }
+    Value root = classes.find(get.getBundle());
+    need[root] = need[root].with(field);
+  }
+  // Propagate across calls to a fixed point; keep the draft metadata that a
+  // kept draft_mla_num_partitions depends on.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto &[root, fields] : need) {
+      if (fields.contains(Field::draft_mla_num_partitions) &&
+          !fields.contains(Field::draft_attention_dispatch_metadata)) {
+        if (forced.contains(Field::draft_attention_dispatch_metadata)) {
+          emitError(root.getLoc())
+              << "'draft_mla_num_partitions' is kept, so "
+                 "'draft_attention_dispatch_metadata' cannot be dropped";
+          return signalPassFailure();
+        }
+        fields = fields.with(Field::draft_attention_dispatch_metadata);
+        changed = true;
+      }
+    }
+    for (const NeedEdge &edge : edges) {
+      Value from = classes.find(edge.from), to = classes.find(edge.to);
+      FieldSet merged(need[from].raw() |
+                      (need[to].raw() & present[from].raw()));
+      if (merged != need[from]) {
+        need[from] = merged;
+        changed = true;
+      }
+    }
+  }
+
+  // Retype every value, then fix the places where classes meet.
+  llvm::DenseMap<Operation *, InputsType> packTypes;
+  module.walk([&](PackOp pack) { packTypes[pack] = pack.getType(); });
+  for (Value value : classes.values()) {
+    auto type = cast<InputsType>(value.getType());
+    InputsType pruned = restrict(type, need[classes.find(value)]);
+    if (pruned != type)
+      value.setType(pruned);
+  }
+  for (auto &[op, original] : packTypes) {
+    auto pack = cast<PackOp>(op);
+    FieldSet kept = pack.getType().getFieldSet();
+    SmallVector<Value> operands;
+    for (auto [field, value] :
+         llvm::zip_equal(original.getFields(), pack.getValues()))
+      if (kept.contains(field))
+        operands.push_back(value);
+    pack->setOperands(operands);
+  }
+  auto withoutForced = [&](Type type) -> Type {
+    auto bundle = dyn_cast<InputsType>(type);
+    if (!bundle)
+      return type;
+    return restrict(bundle, FieldSet(bundle.getFieldSet().raw() &
+                                     ~forced.raw()));
+  };
+  for (auto func : module.getOps<func::FuncOp>()) {
+    SmallVector<Type> inputs, results;
+    if (func.isExternal()) {
+      llvm::transform(func.getArgumentTypes(), std::back_inserter(inputs),
+                      withoutForced);
+      llvm::transform(func.getResultTypes(), std::back_inserter(results),
+                      withoutForced);
+    } else {
+      llvm::append_range(inputs, func.front().getArgumentTypes());
+      auto it = functionResults.find(func);
+      if (it != functionResults.end())
+        llvm::append_range(results, ValueRange(it->second).getTypes());
+      else
+        llvm::append_range(results, func.getResultTypes());
+    }
+    auto type = FunctionType::get(&getContext(), inputs, results);
+    if (type != func.getFunctionType())
+      func.setFunctionType(type);
+  }
+  module.walk([&](func::CallOp call) {
+    func::FuncOp callee = functions.lookup(call.getCalleeAttr().getAttr());
+    if (!callee)
+      return;
+    OpBuilder builder(call);
+    for (auto [index, argType] : llvm::enumerate(callee.getArgumentTypes())) {
+      Value operand = call.getOperand(index);
+      if (operand.getType() != argType)
+        call->setOperand(index, convertBundle(builder, call.getLoc(), operand,
+                                              cast<InputsType>(argType)));
+    }
+    builder.setInsertionPointAfter(call);
+    for (auto [result, resultType] :
+         llvm::zip_equal(call.getResults(), callee.getResultTypes())) {
+      if (result.getType() == resultType)
+        continue;
+      auto use = cast<InputsType>(result.getType());
+      result.setType(resultType);
+      Value converted = convertBundle(builder, call.getLoc(), result, use);
+      // The gets that build `converted` keep reading `result`.
+      SmallPtrSet<Operation *, 8> conversion;
+      for (Operation *user : result.getUsers())
+        if (isa<GetOp>(user) && user->isBeforeInBlock(converted.getDefiningOp()) &&
+            user->getBlock() == call->getBlock() && call->isBeforeInBlock(user))
+          conversion.insert(user);
+      result.replaceAllUsesExcept(converted, conversion);
+    }
+  });
+}
+
+} // namespace

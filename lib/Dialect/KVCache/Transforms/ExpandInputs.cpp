@@ -1,0 +1,314 @@
+//===- ExpandInputs.cpp - Flatten bundles into their fields ---------------===//
+//
+// kvcache-expand-inputs: every !kvcache.inputs value becomes its present
+// fields in ABI order, by a 1:N dialect conversion. Declarations become new
+// function arguments, annotated so that a runtime can bind them by name.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BundleFlow.h"
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/ControlFlow/Transforms/StructuralTypeConversions.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace kvcache {
+#define GEN_PASS_DEF_EXPANDINPUTS
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h.inc"
+} // namespace kvcache
+
+using namespace mlir;
+using namespace kvcache;
+using abi::Field;
+
+namespace {
+
+constexpr StringLiteral kFieldAttr = "kvcache.field";
+constexpr StringLiteral kDeviceAttr = "kvcache.device";
+constexpr StringLiteral kCacheAttr = "kvcache.cache";
+constexpr StringLiteral kFieldAttrsAttr = "kvcache.field_attrs";
+
+/// The attributes of one flat argument that holds `field` of (cache, device),
+/// plus `extra` (attributes carried over from a bundle argument).
+DictionaryAttr fieldArgAttrs(MLIRContext *ctx, Field field, int64_t device,
+                             StringRef cache, ArrayRef<NamedAttribute> extra) {
+  NamedAttrList attrs(extra);
+  Builder b(ctx);
+  attrs.set(kFieldAttr, b.getStringAttr(abi::name(field)));
+  attrs.set(kDeviceAttr, b.getI64IntegerAttr(device));
+  if (!cache.empty())
+    attrs.set(kCacheAttr, b.getStringAttr(cache));
+  return attrs.getDictionary(ctx);
+}
+
+/// Turns the declarations in `func` into appended arguments; each declaration
+/// becomes a kvcache.pack of its arguments, which the conversion removes.
+LogicalResult expandDeclarations(func::FuncOp func, SymbolTableCollection &symbols,
+                                 ModuleOp module) {
+  // Group by cache (in order of first declaration), then device (ascending).
+  llvm::MapVector<StringRef, std::map<int64_t, SmallVector<InputsPerDeviceOp>>>
+      decls;
+  func.walk([&](InputsPerDeviceOp op) {
+    decls[op.getCacheName()][op.getDevice()].push_back(op);
+  });
+  if (decls.empty())
+    return success();
+  if (func.isExternal())
+    return success();
+  std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
+  if (!uses || !uses->empty())
+    return func.emitOpError()
+           << "declares cache inputs with kvcache.inputs_per_device and is "
+              "also referenced in the module; its callers could not supply "
+              "the new arguments";
+
+  MLIRContext *ctx = func.getContext();
+  for (auto &[cache, devices] : decls) {
+    for (auto &[device, ops] : devices) {
+      InputsType type = ops.front().getType();
+      for (InputsPerDeviceOp op : ops)
+        if (op.getType() != type)
+          return op.emitOpError()
+                 << "declares cache "
+                 << (cache.empty() ? std::string("(default)")
+                                   : ("'" + cache.str() + "'"))
+                 << " device " << device << " as " << op.getType()
+                 << ", but an earlier declaration in the same function has "
+                 << type;
+      unsigned first = func.getNumArguments();
+      SmallVector<unsigned> indices(type.getNumFlatValues(), first);
+      SmallVector<DictionaryAttr> attrs;
+      SmallVector<Location> locs(type.getNumFlatValues(), ops.front().getLoc());
+      for (Field field : type.getFields())
+        attrs.push_back(fieldArgAttrs(ctx, field, device, cache, {}));
+      if (failed(func.insertArguments(indices, type.getFieldTypes(), attrs,
+                                      locs)))
+        return failure();
+      ValueRange args = func.getArguments().drop_front(first);
+      for (InputsPerDeviceOp op : ops) {
+        OpBuilder builder(op);
+        auto pack = PackOp::create(builder, op.getLoc(), type, args);
+        op.replaceAllUsesWith(pack.getResult());
+        op.erase();
+      }
+    }
+  }
+  return success();
+}
+
+/// The flat argument (or result) attributes of `func` after expansion: a
+/// bundle's attributes go to each of its fields, with kvcache.field/device/
+/// cache set and kvcache.field_attrs handed back to the fields they came from.
+SmallVector<Attribute> flattenArgAttrs(func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  SmallVector<Attribute> result;
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+    DictionaryAttr attrs = func.getArgAttrDict(i);
+    auto type = dyn_cast<InputsType>(func.getArgumentTypes()[i]);
+    if (!type) {
+      result.push_back(attrs ? attrs : DictionaryAttr::get(ctx));
+      continue;
+    }
+    int64_t device = 0;
+    StringRef cache;
+    DictionaryAttr fieldAttrs;
+    SmallVector<NamedAttribute> shared;
+    for (NamedAttribute attr : attrs ? attrs.getValue()
+                                     : ArrayRef<NamedAttribute>()) {
+      if (attr.getName() == kDeviceAttr) {
+        if (auto value = dyn_cast<IntegerAttr>(attr.getValue()))
+          device = value.getInt();
+      } else if (attr.getName() == kCacheAttr) {
+        if (auto value = dyn_cast<StringAttr>(attr.getValue()))
+          cache = value.getValue();
+      } else if (attr.getName() == kFieldAttrsAttr) {
+        fieldAttrs = dyn_cast<DictionaryAttr>(attr.getValue());
+      } else {
+        shared.push_back(attr);
+      }
+    }
+    for (Field field : type.getFields()) {
+      SmallVector<NamedAttribute> extra(shared);
+      if (fieldAttrs)
+        if (auto own = fieldAttrs.getAs<DictionaryAttr>(abi::name(field)))
+          llvm::append_range(extra, own.getValue());
+      result.push_back(fieldArgAttrs(ctx, field, device, cache, extra));
+    }
+  }
+  return result;
+}
+
+SmallVector<Attribute> flattenResultAttrs(func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  SmallVector<Attribute> result;
+  for (unsigned i = 0, e = func.getNumResults(); i < e; ++i) {
+    DictionaryAttr attrs = func.getResultAttrDict(i);
+    if (!attrs)
+      attrs = DictionaryAttr::get(ctx);
+    auto type = dyn_cast<InputsType>(func.getResultTypes()[i]);
+    result.append(type ? type.getNumFlatValues() : 1, attrs);
+  }
+  return result;
+}
+
+struct PackOpConversion : public OpConversionPattern<PackOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PackOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> fields;
+    for (ValueRange values : adaptor.getValues())
+      llvm::append_range(fields, values);
+    rewriter.replaceOpWithMultiple(op, {fields});
+    return success();
+  }
+};
+
+struct GetOpConversion : public OpConversionPattern<GetOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GetOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<InputsType>(op.getBundle().getType());
+    unsigned index = *type.getFieldIndex(op.getFieldKind());
+    rewriter.replaceOp(op, adaptor.getBundle()[index]);
+    return success();
+  }
+};
+
+/// func.func signatures and the arguments of every block: upstream's
+/// signature pattern converts the entry block only.
+struct FuncSignatureConversion : public OpConversionPattern<func::FuncOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(func::FuncOp func, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    const TypeConverter &converter = *getTypeConverter();
+    FunctionType type = func.getFunctionType();
+    TypeConverter::SignatureConversion signature(type.getNumInputs());
+    if (failed(converter.convertSignatureArgs(type.getInputs(), signature)))
+      return failure();
+    SmallVector<Type> results;
+    if (failed(converter.convertTypes(type.getResults(), results)))
+      return failure();
+    if (!func.isExternal()) {
+      if (failed(rewriter.convertRegionTypes(&func.getBody(), converter,
+                                             &signature)))
+        return failure();
+    }
+    rewriter.modifyOpInPlace(func, [&] {
+      func.setType(FunctionType::get(func.getContext(),
+                                     signature.getConvertedTypes(), results));
+    });
+    return success();
+  }
+};
+
+/// scf.execute_region: upstream's structural conversions do not cover it.
+struct ExecuteRegionConversion
+    : public OpConversionPattern<scf::ExecuteRegionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(scf::ExecuteRegionOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Type> resultTypes;
+    SmallVector<unsigned> counts;
+    for (Type type : op.getResultTypes()) {
+      size_t before = resultTypes.size();
+      if (failed(getTypeConverter()->convertType(type, resultTypes)))
+        return failure();
+      counts.push_back(resultTypes.size() - before);
+    }
+    auto newOp =
+        scf::ExecuteRegionOp::create(rewriter, op.getLoc(), resultTypes);
+    newOp->setAttrs(op->getAttrs());
+    rewriter.inlineRegionBefore(op.getRegion(), newOp.getRegion(),
+                                newOp.getRegion().end());
+    if (failed(rewriter.convertRegionTypes(&newOp.getRegion(),
+                                           *getTypeConverter())))
+      return failure();
+    SmallVector<SmallVector<Value>> replacements;
+    unsigned next = 0;
+    for (unsigned count : counts) {
+      replacements.emplace_back(newOp.getResults().slice(next, count));
+      next += count;
+    }
+    rewriter.replaceOpWithMultiple(op, std::move(replacements));
+    return success();
+  }
+};
+
+bool isLegal(Operation *op) { return !touchesBundles(op); }
+
+struct ExpandInputsPass
+    : public kvcache::impl::ExpandInputsBase<ExpandInputsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(checkBundleUsers(module, "kvcache-expand-inputs",
+                                [](Operation *op) {
+                                  return isa<PackOp, GetOp, InputsPerDeviceOp>(
+                                      op);
+                                })))
+      return signalPassFailure();
+
+    SymbolTableCollection symbols;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (failed(expandDeclarations(func, symbols, module)))
+        return signalPassFailure();
+    // Declarations outside any function have no arguments to become.
+    WalkResult stray = module.walk([](InputsPerDeviceOp op) {
+      op.emitOpError("must be nested in a func.func: declarations become "
+                     "arguments of the enclosing function");
+      return WalkResult::interrupt();
+    });
+    if (stray.wasInterrupted())
+      return signalPassFailure();
+
+    // Attributes of the flat signatures, computed while bundles still exist.
+    llvm::DenseMap<Operation *,
+                   std::pair<SmallVector<Attribute>, SmallVector<Attribute>>>
+        flatAttrs;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (touchesBundles(func))
+        flatAttrs[func] = {flattenArgAttrs(func), flattenResultAttrs(func)};
+
+    TypeConverter converter;
+    converter.addConversion([](Type type) { return type; });
+    converter.addConversion(
+        [](InputsType type, SmallVectorImpl<Type> &results) {
+          llvm::append_range(results, type.getFieldTypes());
+          return success();
+        });
+
+    ConversionTarget target(getContext());
+    target.markUnknownOpDynamicallyLegal(isLegal);
+    target.addIllegalOp<PackOp, GetOp>();
+
+    RewritePatternSet patterns(&getContext());
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    scf::populateSCFStructuralTypeConversions(converter, patterns);
+    cf::populateCFStructuralTypeConversions(converter, patterns);
+    patterns.add<FuncSignatureConversion, PackOpConversion, GetOpConversion,
+                 ExecuteRegionConversion>(
+        converter, &getContext());
+
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+
+    for (auto &[op, attrs] : flatAttrs) {
+      auto func = cast<func::FuncOp>(op);
+      func.setAllArgAttrs(attrs.first);
+      func.setAllResultAttrs(attrs.second);
+    }
+  }
+};
+
+} // namespace

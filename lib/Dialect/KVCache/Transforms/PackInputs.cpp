@@ -1,0 +1,221 @@
+//===- PackInputs.cpp - Regroup flat fields into bundles ------------------===//
+//
+// kvcache-pack-inputs: the inverse of kvcache-expand-inputs on function
+// arguments. A run of arguments annotated with kvcache.field, starting at
+// kv_blocks, becomes one !kvcache.inputs argument.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BundleFlow.h"
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/BitVector.h"
+
+namespace kvcache {
+#define GEN_PASS_DEF_PACKINPUTS
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h.inc"
+} // namespace kvcache
+
+using namespace mlir;
+using namespace kvcache;
+using abi::Field;
+
+namespace {
+
+constexpr StringLiteral kFieldAttr = "kvcache.field";
+constexpr StringLiteral kDeviceAttr = "kvcache.device";
+constexpr StringLiteral kCacheAttr = "kvcache.cache";
+constexpr StringLiteral kFieldAttrsAttr = "kvcache.field_attrs";
+
+/// One run of flat arguments that becomes one bundle argument.
+struct Run {
+  unsigned first = 0; ///< Index of the kv_blocks argument.
+  int64_t device = 0;
+  StringRef cache;
+  SmallVector<Field> fields;
+  SmallVector<Type> types;
+  /// Attributes of each field other than kvcache.field/device/cache.
+  SmallVector<NamedAttribute> fieldAttrs;
+  InputsType type;
+};
+
+LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
+  std::optional<Run> open;
+  auto argError = [&](unsigned index) -> InFlightDiagnostic {
+    return func.emitOpError() << "argument #" << index << ": ";
+  };
+  auto close = [&]() -> LogicalResult {
+    if (!open)
+      return success();
+    for (const abi::FieldInfo &info : abi::kFields)
+      if (abi::isRequired(info.field) &&
+          !llvm::is_contained(open->fields, info.field))
+        return argError(open->first)
+               << "the run of cache fields that starts here misses the "
+                  "required field '"
+               << info.name << "'";
+    open->type = InputsType::getChecked(
+        [&]() -> InFlightDiagnostic {
+          return argError(open->first)
+                 << "the run of cache fields that starts here is not a valid "
+                    "bundle: ";
+        },
+        func.getContext(), ArrayRef<Field>(open->fields),
+        ArrayRef<Type>(open->types));
+    if (!open->type)
+      return failure();
+    runs.push_back(std::move(*open));
+    open.reset();
+    return success();
+  };
+
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+    DictionaryAttr attrs = func.getArgAttrDict(i);
+    Attribute fieldName = attrs ? attrs.get(kFieldAttr) : Attribute();
+    if (!fieldName) {
+      if (failed(close()))
+        return failure();
+      continue;
+    }
+    auto nameAttr = dyn_cast<StringAttr>(fieldName);
+    std::optional<Field> field =
+        nameAttr ? abi::fieldFromName(nameAttr.getValue()) : std::nullopt;
+    if (!field)
+      return argError(i) << "kvcache.field must name an ABI field, got "
+                         << fieldName;
+    int64_t device = 0;
+    if (Attribute value = attrs.get(kDeviceAttr)) {
+      auto intAttr = dyn_cast<IntegerAttr>(value);
+      if (!intAttr || intAttr.getInt() < 0)
+        return argError(i) << "kvcache.device must be a non-negative integer, "
+                              "got "
+                           << value;
+      device = intAttr.getInt();
+    }
+    StringRef cache;
+    if (Attribute value = attrs.get(kCacheAttr)) {
+      auto strAttr = dyn_cast<StringAttr>(value);
+      if (!strAttr)
+        return argError(i) << "kvcache.cache must be a string, got " << value;
+      cache = strAttr.getValue();
+    }
+
+    if (*field == Field::kv_blocks) {
+      if (failed(close()))
+        return failure();
+      open.emplace();
+      open->first = i;
+      open->device = device;
+      open->cache = cache;
+    } else if (!open) {
+      return argError(i) << "field '" << abi::name(*field)
+                         << "' is not part of a run of cache fields: a run "
+                            "starts at 'kv_blocks'";
+    } else if (abi::position(*field) <= abi::position(open->fields.back())) {
+      return argError(i) << "field '" << abi::name(*field)
+                         << "' goes backwards in ABI order: it follows '"
+                         << abi::name(open->fields.back()) << "'";
+    } else if (device != open->device || cache != open->cache) {
+      return argError(i) << "field '" << abi::name(*field) << "' is for "
+                         << "device " << device << " cache '" << cache
+                         << "', but its run (from argument #" << open->first
+                         << ") is for device " << open->device << " cache '"
+                         << open->cache << "'";
+    }
+    open->fields.push_back(*field);
+    open->types.push_back(func.getArgumentTypes()[i]);
+    NamedAttrList rest(attrs);
+    rest.erase(kFieldAttr);
+    rest.erase(kDeviceAttr);
+    rest.erase(kCacheAttr);
+    if (!rest.empty())
+      open->fieldAttrs.push_back(NamedAttribute(
+          abi::name(*field), rest.getDictionary(func.getContext())));
+  }
+  return close();
+}
+
+/// Rewrites `func`'s signature and body; returns the runs for the callers.
+void packFunction(func::FuncOp func, ArrayRef<Run> runs) {
+  MLIRContext *ctx = func.getContext();
+  Builder b(ctx);
+  // Insert the bundle arguments from the back so earlier indices stay valid.
+  for (const Run &run : llvm::reverse(runs)) {
+    NamedAttrList attrs;
+    attrs.set(kDeviceAttr, b.getI64IntegerAttr(run.device));
+    if (!run.cache.empty())
+      attrs.set(kCacheAttr, b.getStringAttr(run.cache));
+    if (!run.fieldAttrs.empty())
+      attrs.set(kFieldAttrsAttr, b.getDictionaryAttr(run.fieldAttrs));
+    Location loc = func.isExternal()
+                       ? func.getLoc()
+                       : func.getArgument(run.first).getLoc();
+    (void)func.insertArgument(run.first, run.type, attrs.getDictionary(ctx),
+                              loc);
+    if (func.isExternal())
+      continue;
+    Value bundle = func.getArgument(run.first);
+    OpBuilder builder = OpBuilder::atBlockBegin(&func.front());
+    for (auto [offset, field] : llvm::enumerate(run.fields)) {
+      BlockArgument flat = func.getArgument(run.first + 1 + offset);
+      if (flat.use_empty())
+        continue;
+      auto get = GetOp::create(builder, flat.getLoc(), bundle, field);
+      flat.replaceAllUsesWith(get.getResult());
+    }
+  }
+  // Now erase the flat arguments; indices shift by one per bundle before.
+  llvm::BitVector erase(func.getNumArguments());
+  unsigned shift = 0;
+  for (const Run &run : runs) {
+    unsigned bundleIndex = run.first + shift;
+    erase.set(bundleIndex + 1, bundleIndex + 1 + run.fields.size());
+    shift += 1;
+  }
+  (void)func.eraseArguments(erase);
+}
+
+/// Packs the flat operands of a call to a rewritten function.
+void packCall(func::CallOp call, ArrayRef<Run> runs) {
+  OpBuilder builder(call);
+  SmallVector<Value> operands;
+  unsigned next = 0;
+  for (const Run &run : runs) {
+    llvm::append_range(operands,
+                       call.getOperands().slice(next, run.first - next));
+    auto pack = PackOp::create(
+        builder, call.getLoc(), run.type,
+        call.getOperands().slice(run.first, run.fields.size()));
+    operands.push_back(pack);
+    next = run.first + run.fields.size();
+  }
+  llvm::append_range(operands, call.getOperands().drop_front(next));
+  call->setOperands(operands);
+}
+
+struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::DenseMap<StringAttr, SmallVector<Run>> packed;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      SmallVector<Run> runs;
+      if (failed(collectRuns(func, runs)))
+        return signalPassFailure();
+      if (runs.empty())
+        continue;
+      packFunction(func, runs);
+      packed[func.getSymNameAttr()] = std::move(runs);
+    }
+    if (packed.empty())
+      return;
+    module.walk([&](func::CallOp call) {
+      auto it = packed.find(call.getCalleeAttr().getAttr());
+      if (it != packed.end())
+        packCall(call, it->second);
+    });
+  }
+};
+
+} // namespace
