@@ -12,11 +12,21 @@ if(KVCACHE_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# A project library linked against libMLIR.so / libLLVM.so.
+# A project library linked against libMLIR.so / libLLVM.so, installed and
+# exported as KVCache::<EXPORT_NAME>.
 function(kvcache_add_mlir_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;LINK_LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXPORT_NAME" "SOURCES;DEPENDS;LINK_LIBS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
+                        EXPORT_NAME ${ARG_EXPORT_NAME})
+  target_include_directories(${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
+    $<INSTALL_INTERFACE:include>)
+  # Debian's imported MLIR target carries no include directories.
+  target_include_directories(${name} SYSTEM PUBLIC ${MLIR_INCLUDE_DIRS}
+                             ${LLVM_INCLUDE_DIRS})
+  install(TARGETS ${name} EXPORT KVCacheTargets ARCHIVE DESTINATION lib)
   if(ARG_DEPENDS)
     add_dependencies(${name} ${ARG_DEPENDS})
   endif()

@@ -8,6 +8,7 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+#include "kvcache/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
@@ -19,11 +20,14 @@ mlirGetDialectPluginInfo() {
           [](mlir::DialectRegistry *registry) {
             registry->insert<kvcache::KVCacheDialect>();
             kvcache::registerKVCachePasses();
+            kvcache::registerKVCachePipelines();
           }};
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "KVCachePlugin", LLVM_VERSION_STRING,
-          []() { kvcache::registerKVCachePasses(); }};
+  return {MLIR_PLUGIN_API_VERSION, "KVCachePlugin", LLVM_VERSION_STRING, []() {
+            kvcache::registerKVCachePasses();
+            kvcache::registerKVCachePipelines();
+          }};
 }

@@ -22,8 +22,10 @@ void registerKVCacheDialect(mlir::DialectRegistry &registry);
 /// tensor, scf, cf, gpu, nvvm, nvgpu, llvm, vector, math.
 void registerAllDialects(mlir::DialectRegistry &registry);
 
-/// Registers the kvcache passes and the upstream passes. (The kvcache passes
-/// alone: `registerKVCachePasses()` from Transforms/Passes.h.)
+/// Registers the kvcache passes and pipelines and the upstream passes. (The
+/// kvcache passes alone: `registerKVCachePasses()` from Transforms/Passes.h;
+/// the pipelines alone: `registerKVCachePipelines()` from
+/// Pipelines/Pipelines.h.)
 void registerAllPasses();
 
 } // namespace kvcache

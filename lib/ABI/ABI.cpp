@@ -30,8 +30,7 @@ std::optional<unsigned> FieldSet::flatIndex(Field field) const {
   return std::bitset<16>(below).count();
 }
 
-std::vector<PresenceError> checkPresence(FieldSet present,
-                                         CacheTraits traits) {
+std::vector<PresenceError> checkPresence(FieldSet present, CacheTraits traits) {
   std::vector<PresenceError> errors;
   auto quoted = [](Field field) {
     return "'" + std::string(name(field)) + "'";
@@ -67,9 +66,8 @@ std::vector<PresenceError> checkPresence(FieldSet present,
       if (has && info.presence == Presence::MLASpeculative &&
           !present.contains(Field::draft_attention_dispatch_metadata))
         errors.push_back(
-            {info.field,
-             quoted(info.field) + " requires " +
-                 quoted(Field::draft_attention_dispatch_metadata)});
+            {info.field, quoted(info.field) + " requires " +
+                             quoted(Field::draft_attention_dispatch_metadata)});
       break;
     }
   }

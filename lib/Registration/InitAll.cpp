@@ -4,6 +4,7 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+#include "kvcache/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -39,4 +40,5 @@ void kvcache::registerAllDialects(mlir::DialectRegistry &registry) {
 void kvcache::registerAllPasses() {
   mlir::registerAllPasses();
   registerKVCachePasses();
+  registerKVCachePipelines();
 }

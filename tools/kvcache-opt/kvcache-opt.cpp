@@ -13,7 +13,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   kvcache::registerAllDialects(registry);
   kvcache::registerAllPasses();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "kvcache-opt: the kvcache MLIR driver\n",
-                        registry));
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "kvcache-opt: the kvcache MLIR driver\n", registry));
 }

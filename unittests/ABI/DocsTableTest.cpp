@@ -25,9 +25,8 @@ std::vector<std::string> splitRow(const std::string &line) {
   while (std::getline(stream, cell, '|')) {
     size_t begin = cell.find_first_not_of(" `");
     size_t end = cell.find_last_not_of(" `");
-    cells.push_back(begin == std::string::npos
-                        ? ""
-                        : cell.substr(begin, end - begin + 1));
+    cells.push_back(
+        begin == std::string::npos ? "" : cell.substr(begin, end - begin + 1));
   }
   if (!cells.empty() && cells.back().empty())
     cells.pop_back();

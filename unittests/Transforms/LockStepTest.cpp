@@ -62,9 +62,9 @@ protected:
     add(Field::lookup_table, tensorKind({dyn, dyn}, b.getI32Type()));
     add(Field::max_lengths, tensorKind({dyn, 2}, b.getI32Type()));
     if (fp8)
-      add(Field::kv_scales, MemRefType::get({dyn, mla ? 1 : 2, 2, 16, heads,
-                                             headDim / 64},
-                                            b.getF32Type()));
+      add(Field::kv_scales,
+          MemRefType::get({dyn, mla ? 1 : 2, 2, 16, heads, headDim / 64},
+                          b.getF32Type()));
     int64_t metadata = mla ? 3 : 4;
     if (coin())
       add(Field::attention_dispatch_metadata,
@@ -134,15 +134,15 @@ TEST_F(LockStep, RandomSignaturesRoundTrip) {
     // Flat: each bundle's present fields, in ABI order, named by attributes.
     unsigned index = 0;
     for (const Bundle &bundle : bundles) {
-      for (auto [field, type] :
-           llvm::zip_equal(bundle.type.getFields(), bundle.type.getFieldTypes())) {
+      for (auto [field, type] : llvm::zip_equal(bundle.type.getFields(),
+                                                bundle.type.getFieldTypes())) {
         ASSERT_LT(index, fn.getNumArguments());
         EXPECT_EQ(fn.getArgumentTypes()[index], type);
         auto name = fn.getArgAttrOfType<StringAttr>(index, "kvcache.field");
         ASSERT_TRUE(name);
-        EXPECT_EQ(name.getValue().str(), std::string(kvcache::abi::name(field)));
-        auto device =
-            fn.getArgAttrOfType<IntegerAttr>(index, "kvcache.device");
+        EXPECT_EQ(name.getValue().str(),
+                  std::string(kvcache::abi::name(field)));
+        auto device = fn.getArgAttrOfType<IntegerAttr>(index, "kvcache.device");
         ASSERT_TRUE(device);
         EXPECT_EQ(device.getInt(), bundle.device);
         auto cache = fn.getArgAttrOfType<StringAttr>(index, "kvcache.cache");

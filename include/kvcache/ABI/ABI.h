@@ -50,12 +50,12 @@ enum class Placement : uint8_t {
 
 /// When a field is part of a device's inputs.
 enum class Presence : uint8_t {
-  Always,          ///< Required.
-  IffFP8,          ///< Present exactly when the cache dtype is an 8-bit float.
-  Optional,        ///< May be present or absent.
-  Speculative,     ///< Optional; present iff speculative decoding.
-  MLAOnly,         ///< Optional; only on an MLA cache.
-  MLASpeculative,  ///< Optional; only on an MLA cache with the draft metadata.
+  Always,         ///< Required.
+  IffFP8,         ///< Present exactly when the cache dtype is an 8-bit float.
+  Optional,       ///< May be present or absent.
+  Speculative,    ///< Optional; present iff speculative decoding.
+  MLAOnly,        ///< Optional; only on an MLA cache.
+  MLASpeculative, ///< Optional; only on an MLA cache with the draft metadata.
 };
 
 /// The element type a field holds, as the ABI names it.
@@ -97,8 +97,8 @@ inline constexpr std::array<FieldInfo, kNumFields> kFields = {{
      Placement::HostForMHADeviceForMLA, Presence::Speculative},
     {Field::mla_num_partitions, "mla_num_partitions", Kind::Tensor,
      Element::I64, 1, Placement::Host, Presence::MLAOnly},
-    {Field::draft_mla_num_partitions, "draft_mla_num_partitions",
-     Kind::Tensor, Element::I64, 1, Placement::Host, Presence::MLASpeculative},
+    {Field::draft_mla_num_partitions, "draft_mla_num_partitions", Kind::Tensor,
+     Element::I64, 1, Placement::Host, Presence::MLASpeculative},
 }};
 
 /// Dimensions of kv_blocks: [total_num_pages, kv_dim, num_layers, page_size,

@@ -31,8 +31,8 @@ ParseResult kvcache::parseFieldName(AsmParser &parser, abi::Field &field) {
     std::string known;
     for (const abi::FieldInfo &info : abi::kFields)
       known += (known.empty() ? "" : ", ") + std::string(info.name);
-    return parser.emitError(loc) << "unknown field '" << name
-                                 << "'; the ABI's fields are " << known;
+    return parser.emitError(loc)
+           << "unknown field '" << name << "'; the ABI's fields are " << known;
   }
   field = *parsed;
   return success();

@@ -52,10 +52,9 @@ ParseResult PackOp::parse(OpAsmParser &parser, OperationState &result) {
       parser.parseColonType(type))
     return failure();
   if (values.size() != type.getNumFlatValues())
-    return parser.emitError(loc)
-           << "expected " << type.getNumFlatValues()
-           << " operands, one per present field of " << type << ", got "
-           << values.size();
+    return parser.emitError(loc) << "expected " << type.getNumFlatValues()
+                                 << " operands, one per present field of "
+                                 << type << ", got " << values.size();
   if (parser.resolveOperands(values, type.getFieldTypes(), loc,
                              result.operands))
     return failure();
@@ -115,6 +114,11 @@ ParseResult GetOp::parse(OpAsmParser &parser, OperationState &result) {
       parser.parseColonType(type) ||
       parser.resolveOperand(bundle, type, result.operands))
     return failure();
+  // The field is spelled in brackets only; a second spelling could disagree.
+  if (result.attributes.get(getFieldAttrName(result.name)))
+    return parser.emitError(fieldLoc)
+           << "the field is given in brackets; remove 'field' from the "
+              "attribute dictionary";
   Type fieldType = type.getFieldType(field);
   if (!fieldType)
     return parser.emitError(fieldLoc)

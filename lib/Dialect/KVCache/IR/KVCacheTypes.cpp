@@ -46,17 +46,16 @@ Type InputsType::parse(AsmParser &parser) {
   if (parser.parseCommaSeparatedList(AsmParser::Delimiter::LessGreater,
                                      parseEntry))
     return {};
-  return getChecked([&] { return parser.emitError(loc); },
-                    parser.getContext(), fields, fieldTypes);
+  return getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                    fields, fieldTypes);
 }
 
 void InputsType::print(AsmPrinter &printer) const {
   printer << "<";
-  llvm::interleaveComma(llvm::zip_equal(getFields(), getFieldTypes()), printer,
-                        [&](auto entry) {
-                          printer << abi::name(std::get<0>(entry)) << ": "
-                                  << std::get<1>(entry);
-                        });
+  llvm::interleaveComma(
+      llvm::zip_equal(getFields(), getFieldTypes()), printer, [&](auto entry) {
+        printer << abi::name(std::get<0>(entry)) << ": " << std::get<1>(entry);
+      });
   printer << ">";
 }
 
@@ -111,6 +110,14 @@ LogicalResult verifyFieldShape(function_ref<InFlightDiagnostic()> emitError,
   if (!isMemRef && !isTensor)
     return emitError() << "field " << quoted(field)
                        << " must be a ranked tensor or memref, got " << type;
+  // The default ABI revision has packed pages and rows (a later revision adds
+  // page strides as fields of their own).
+  if (auto memref = dyn_cast<MemRefType>(type);
+      memref && !(isa<AffineMapAttr>(memref.getLayout()) &&
+                  memref.getLayout().getAffineMap().isIdentity()))
+    return emitError() << "field " << quoted(field)
+                       << " must have the identity (packed) layout, got "
+                       << type;
   if (shaped.getRank() != static_cast<int64_t>(info.rank))
     return emitError() << "field " << quoted(field) << " must have rank "
                        << info.rank << ", got " << shaped.getRank() << " ("
@@ -201,9 +208,8 @@ LogicalResult InputsType::verify(function_ref<InFlightDiagnostic()> emitError,
   int64_t tableBatch = lookupTable.getDimSize(0);
   if (!ShapedType::isDynamic(batch) && !ShapedType::isDynamic(tableBatch) &&
       batch != tableBatch)
-    return emitError() << "field 'lookup_table' dim 0 (batch) is "
-                       << tableBatch << " but 'cache_lengths' dim 0 (batch) is "
-                       << batch;
+    return emitError() << "field 'lookup_table' dim 0 (batch) is " << tableBatch
+                       << " but 'cache_lengths' dim 0 (batch) is " << batch;
 
   auto maxLengths = cast<ShapedType>(typeOf(Field::max_lengths));
   if (failed(expectDim(emitError, Field::max_lengths, maxLengths, 1, 2,
@@ -221,8 +227,9 @@ LogicalResult InputsType::verify(function_ref<InFlightDiagnostic()> emitError,
       if (actual != expected)
         return emitError() << "field 'kv_scales' dim " << dim << " ("
                            << kKvBlocksDimNames[dim]
-                           << ") must match 'kv_blocks' (" << dimString(expected)
-                           << "), got " << dimString(actual);
+                           << ") must match 'kv_blocks' ("
+                           << dimString(expected) << "), got "
+                           << dimString(actual);
     }
     int64_t headDim = kvBlocks.getDimSize(abi::kHeadDimDim);
     int64_t groups = scales.getDimSize(abi::kHeadDimDim);

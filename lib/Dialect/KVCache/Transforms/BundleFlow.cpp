@@ -8,20 +8,32 @@
 
 using namespace mlir;
 
-bool kvcache::touchesBundles(Operation *op) {
-  auto hasBundle = [](TypeRange types) {
-    return llvm::any_of(types, isBundle);
-  };
-  if (hasBundle(op->getOperandTypes()) || hasBundle(op->getResultTypes()))
-    return true;
-  if (auto func = dyn_cast<func::FuncOp>(op))
-    if (hasBundle(func.getArgumentTypes()) || hasBundle(func.getResultTypes()))
-      return true;
+/// The types `op` uses or defines: operands, results, the arguments of the
+/// blocks of its regions and, for a function, its signature.
+static SmallVector<Type> typesOf(Operation *op) {
+  SmallVector<Type> types(op->getOperandTypes());
+  llvm::append_range(types, op->getResultTypes());
+  if (auto func = dyn_cast<func::FuncOp>(op)) {
+    llvm::append_range(types, func.getArgumentTypes());
+    llvm::append_range(types, func.getResultTypes());
+  }
   for (Region &region : op->getRegions())
     for (Block &block : region)
-      if (hasBundle(block.getArgumentTypes()))
-        return true;
-  return false;
+      llvm::append_range(types, block.getArgumentTypes());
+  return types;
+}
+
+/// A type that holds a bundle inside it (a function type, a tuple): no pass
+/// rewrites those.
+static bool hidesBundle(Type type) {
+  if (kvcache::isBundle(type))
+    return false;
+  return type.walk([](kvcache::InputsType) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
+bool kvcache::touchesBundles(Operation *op) {
+  return llvm::any_of(typesOf(op), kvcache::isBundle);
 }
 
 bool kvcache::isBundleCarrier(Operation *op) {
@@ -35,7 +47,16 @@ LogicalResult
 kvcache::checkBundleUsers(ModuleOp module, StringRef pass,
                           function_ref<bool(Operation *)> isKnown) {
   WalkResult result = module.walk([&](Operation *op) {
-    if (!touchesBundles(op) || isBundleCarrier(op) || isKnown(op))
+    SmallVector<Type> types = typesOf(op);
+    auto hidden = llvm::find_if(types, hidesBundle);
+    if (hidden != types.end()) {
+      op->emitOpError() << "uses type " << *hidden
+                        << ", which holds a !kvcache.inputs value that " << pass
+                        << " cannot rewrite";
+      return WalkResult::interrupt();
+    }
+    if (!llvm::any_of(types, kvcache::isBundle) || isBundleCarrier(op) ||
+        isKnown(op))
       return WalkResult::advance();
     op->emitOpError() << "uses a !kvcache.inputs value, which " << pass
                       << " cannot rewrite; lower it first (compute ops "

@@ -120,8 +120,8 @@ bool DropOptionalFieldsPass::isPinnedFunction(func::FuncOp func,
 }
 
 /// Builds a bundle of type `to` from `value` (a superset) with get + pack.
-Value convertBundle(OpBuilder &builder, Location loc, Value value,
-                    InputsType to) {
+PackOp convertBundle(OpBuilder &builder, Location loc, Value value,
+                     InputsType to) {
   SmallVector<Value> fields;
   for (Field field : to.getFields())
     fields.push_back(GetOp::create(builder, loc, value, field));
@@ -223,9 +223,9 @@ void DropOptionalFieldsPass::runOnOperation() {
       for (unsigned i = 0, e = op->getNumSuccessors(); i < e; ++i) {
         SuccessorOperands operands = branch.getSuccessorOperands(i);
         Block *dest = op->getSuccessor(i);
-        classes.uniteAll(
-            operands.getForwardedOperands(),
-            dest->getArguments().drop_front(operands.getProducedOperandCount()));
+        classes.uniteAll(operands.getForwardedOperands(),
+                         dest->getArguments().drop_front(
+                             operands.getProducedOperandCount()));
       }
       if (isBundleCarrier(op))
         return WalkResult::advance();
@@ -259,9 +259,17 @@ void DropOptionalFieldsPass::runOnOperation() {
     }
     if (isBundleCarrier(op))
       return WalkResult::advance(); // Yields and conditions: handled above.
-    // An op that does not say which fields it reads keeps them all.
+    // An op that does not say which fields it reads keeps them all, and so
+    // do the values its regions receive from it and yield back to it, since
+    // the pass cannot tell which of its results they must match.
     addBundles(op->getOperands(), op, true);
     addBundles(op->getResults(), op, true);
+    for (Region &region : op->getRegions())
+      for (Block &block : region) {
+        addBundles(block.getArguments(), op, true);
+        if (!block.empty() && block.back().hasTrait<OpTrait::IsTerminator>())
+          addBundles(block.back().getOperands(), op, true);
+      }
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
@@ -275,7 +283,8 @@ void DropOptionalFieldsPass::runOnOperation() {
     auto it = functionResults.find(callee);
     if (it == functionResults.end())
       return;
-    for (auto [returned, result] : llvm::zip_equal(it->second, call.getResults()))
+    for (auto [returned, result] :
+         llvm::zip_equal(it->second, call.getResults()))
       if (isBundle(result.getType()))
         edges.push_back({returned, result});
   });
@@ -299,10 +308,10 @@ void DropOptionalFieldsPass::runOnOperation() {
     for (Field field : type.getFields()) {
       if (forced.contains(field)) {
         if (pin) {
-          pin->emitOpError() << "uses a bundle whose field '"
-                             << abi::name(field)
-                             << "' is to be dropped, and does not say which "
-                                "fields it reads";
+          pin->emitOpError()
+              << "uses a bundle whose field '" << abi::name(field)
+              << "' is to be dropped, and does not say which "
+                 "fields it reads";
           return signalPassFailure();
         }
         continue;
@@ -371,8 +380,8 @@ void DropOptionalFieldsPass::runOnOperation() {
     auto bundle = dyn_cast<InputsType>(type);
     if (!bundle)
       return type;
-    return restrict(bundle, FieldSet(bundle.getFieldSet().raw() &
-                                     ~forced.raw()));
+    return restrict(bundle,
+                    FieldSet(bundle.getFieldSet().raw() & ~forced.raw()));
   };
   for (auto func : module.getOps<func::FuncOp>()) {
     SmallVector<Type> inputs, results;
@@ -402,7 +411,8 @@ void DropOptionalFieldsPass::runOnOperation() {
       Value operand = call.getOperand(index);
       if (operand.getType() != argType)
         call->setOperand(index, convertBundle(builder, call.getLoc(), operand,
-                                              cast<InputsType>(argType)));
+                                              cast<InputsType>(argType))
+                                    .getResult());
     }
     builder.setInsertionPointAfter(call);
     for (auto [result, resultType] :
@@ -411,13 +421,11 @@ void DropOptionalFieldsPass::runOnOperation() {
         continue;
       auto use = cast<InputsType>(result.getType());
       result.setType(resultType);
-      Value converted = convertBundle(builder, call.getLoc(), result, use);
+      PackOp converted = convertBundle(builder, call.getLoc(), result, use);
       // The gets that build `converted` keep reading `result`.
       SmallPtrSet<Operation *, 8> conversion;
-      for (Operation *user : result.getUsers())
-        if (isa<GetOp>(user) && user->isBeforeInBlock(converted.getDefiningOp()) &&
-            user->getBlock() == call->getBlock() && call->isBeforeInBlock(user))
-          conversion.insert(user);
+      for (Value field : converted.getValues())
+        conversion.insert(field.getDefiningOp());
       result.replaceAllUsesExcept(converted, conversion);
     }
   });

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace kvcache {
@@ -50,8 +51,7 @@ DictionaryAttr fieldArgAttrs(MLIRContext *ctx, Field field, int64_t device,
 
 /// Turns the declarations in `func` into appended arguments; each declaration
 /// becomes a kvcache.pack of its arguments, which the conversion removes.
-LogicalResult expandDeclarations(func::FuncOp func, SymbolTableCollection &symbols,
-                                 ModuleOp module) {
+LogicalResult expandDeclarations(func::FuncOp func, ModuleOp module) {
   // Group by cache (in order of first declaration), then device (ascending).
   llvm::MapVector<StringRef, std::map<int64_t, SmallVector<InputsPerDeviceOp>>>
       decls;
@@ -60,14 +60,20 @@ LogicalResult expandDeclarations(func::FuncOp func, SymbolTableCollection &symbo
   });
   if (decls.empty())
     return success();
-  if (func.isExternal())
-    return success();
   std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
-  if (!uses || !uses->empty())
-    return func.emitOpError()
-           << "declares cache inputs with kvcache.inputs_per_device and is "
-              "also referenced in the module; its callers could not supply "
-              "the new arguments";
+  if (!uses || !uses->empty()) {
+    InFlightDiagnostic diag =
+        func.emitOpError()
+        << "@" << func.getSymName()
+        << " declares cache inputs with kvcache.inputs_per_device and is "
+           "also referenced in the module; its callers could not supply the "
+           "new arguments";
+    if (uses && !uses->empty())
+      diag.attachNote(uses->begin()->getUser()->getLoc())
+          << "referenced here by '" << uses->begin()->getUser()->getName()
+          << "'";
+    return diag;
+  }
 
   MLIRContext *ctx = func.getContext();
   for (auto &[cache, devices] : decls) {
@@ -88,8 +94,8 @@ LogicalResult expandDeclarations(func::FuncOp func, SymbolTableCollection &symbo
       SmallVector<Location> locs(type.getNumFlatValues(), ops.front().getLoc());
       for (Field field : type.getFields())
         attrs.push_back(fieldArgAttrs(ctx, field, device, cache, {}));
-      if (failed(func.insertArguments(indices, type.getFieldTypes(), attrs,
-                                      locs)))
+      if (failed(
+              func.insertArguments(indices, type.getFieldTypes(), attrs, locs)))
         return failure();
       ValueRange args = func.getArguments().drop_front(first);
       for (InputsPerDeviceOp op : ops) {
@@ -101,6 +107,17 @@ LogicalResult expandDeclarations(func::FuncOp func, SymbolTableCollection &symbo
     }
   }
   return success();
+}
+
+/// Gives kvcache.device = 0 to the arguments that were flat already and name
+/// a field but no device, as kvcache-pack-inputs reads them: every flat
+/// argument then says its device, so that packing and expanding again gives
+/// the same signature.
+void annotateDevices(func::FuncOp func) {
+  Builder b(func.getContext());
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    if (func.getArgAttr(i, kFieldAttr) && !func.getArgAttr(i, kDeviceAttr))
+      func.setArgAttr(i, kDeviceAttr, b.getI64IntegerAttr(0));
 }
 
 /// The flat argument (or result) attributes of `func` after expansion: a
@@ -120,8 +137,8 @@ SmallVector<Attribute> flattenArgAttrs(func::FuncOp func) {
     StringRef cache;
     DictionaryAttr fieldAttrs;
     SmallVector<NamedAttribute> shared;
-    for (NamedAttribute attr : attrs ? attrs.getValue()
-                                     : ArrayRef<NamedAttribute>()) {
+    for (NamedAttribute attr :
+         attrs ? attrs.getValue() : ArrayRef<NamedAttribute>()) {
       if (attr.getName() == kDeviceAttr) {
         if (auto value = dyn_cast<IntegerAttr>(attr.getValue()))
           device = value.getInt();
@@ -211,6 +228,74 @@ struct FuncSignatureConversion : public OpConversionPattern<func::FuncOp> {
   }
 };
 
+/// Converts the signature of `block`, a branch destination, so that it takes
+/// `operands`; a block that an earlier pattern (or the function's own
+/// signature conversion) converted already is returned as it is.
+FailureOr<Block *> convertSuccessor(ConversionPatternRewriter &rewriter,
+                                    const TypeConverter &converter,
+                                    Operation *branch, Block *block,
+                                    ValueRange operands) {
+  if (block->getArgumentTypes() == operands.getTypes())
+    return block;
+  std::optional<TypeConverter::SignatureConversion> conversion =
+      converter.convertBlockSignature(block);
+  if (!conversion)
+    return rewriter.notifyMatchFailure(branch, "cannot convert successor");
+  if (TypeRange(conversion->getConvertedTypes()) != operands.getTypes())
+    return rewriter.notifyMatchFailure(
+        branch, "successor signature does not match the branch operands");
+  return rewriter.applySignatureConversion(block, *conversion, &converter);
+}
+
+/// cf.switch: upstream's structural pattern takes a 1:1 adaptor, so it cannot
+/// forward the fields of a bundle operand (cf.br and cf.cond_br are 1:N).
+struct SwitchOpConversion : public OpConversionPattern<cf::SwitchOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cf::SwitchOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<ValueRange> converted = adaptor.getOperands();
+    // The converted values of one operand group (default or one case).
+    auto flatten = [&](OperandRange group) {
+      SmallVector<Value> values;
+      if (group.empty())
+        return values;
+      for (ValueRange fields :
+           converted.slice(group.getBeginOperandIndex(), group.size()))
+        llvm::append_range(values, fields);
+      return values;
+    };
+    if (!llvm::hasSingleElement(adaptor.getFlag()))
+      return rewriter.notifyMatchFailure(op, "expected a single flag value");
+
+    SmallVector<Value> defaultOperands = flatten(op.getDefaultOperands());
+    FailureOr<Block *> defaultDest =
+        convertSuccessor(rewriter, *getTypeConverter(), op,
+                         op.getDefaultDestination(), defaultOperands);
+    if (failed(defaultDest))
+      return failure();
+    SmallVector<SmallVector<Value>> caseOperands;
+    SmallVector<Block *> caseDests;
+    for (auto [index, dest] : llvm::enumerate(op.getCaseDestinations())) {
+      caseOperands.push_back(flatten(op.getCaseOperands(index)));
+      FailureOr<Block *> caseDest = convertSuccessor(
+          rewriter, *getTypeConverter(), op, dest, caseOperands.back());
+      if (failed(caseDest))
+        return failure();
+      caseDests.push_back(*caseDest);
+    }
+    SmallVector<ValueRange> caseRanges(caseOperands.begin(),
+                                       caseOperands.end());
+    auto newOp = cf::SwitchOp::create(
+        rewriter, op.getLoc(), llvm::getSingleElement(adaptor.getFlag()),
+        *defaultDest, defaultOperands, op.getCaseValuesAttr(), caseDests,
+        caseRanges);
+    newOp->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.replaceOp(op, newOp);
+    return success();
+  }
+};
+
 /// scf.execute_region: upstream's structural conversions do not cover it.
 struct ExecuteRegionConversion
     : public OpConversionPattern<scf::ExecuteRegionOp> {
@@ -247,20 +332,26 @@ struct ExecuteRegionConversion
 
 bool isLegal(Operation *op) { return !touchesBundles(op); }
 
+/// Whether `func` or any operation in it touches a bundle.
+bool carriesBundles(func::FuncOp func) {
+  WalkResult result = func->walk([](Operation *op) {
+    return touchesBundles(op) ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
 struct ExpandInputsPass
     : public kvcache::impl::ExpandInputsBase<ExpandInputsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(checkBundleUsers(module, "kvcache-expand-inputs",
-                                [](Operation *op) {
-                                  return isa<PackOp, GetOp, InputsPerDeviceOp>(
-                                      op);
-                                })))
+    if (failed(checkBundleUsers(
+            module, "kvcache-expand-inputs", [](Operation *op) {
+              return isa<PackOp, GetOp, InputsPerDeviceOp>(op);
+            })))
       return signalPassFailure();
 
-    SymbolTableCollection symbols;
     for (auto func : module.getOps<func::FuncOp>())
-      if (failed(expandDeclarations(func, symbols, module)))
+      if (failed(expandDeclarations(func, module)))
         return signalPassFailure();
     // Declarations outside any function have no arguments to become.
     WalkResult stray = module.walk([](InputsPerDeviceOp op) {
@@ -271,13 +362,23 @@ struct ExpandInputsPass
     if (stray.wasInterrupted())
       return signalPassFailure();
 
+    // The conversion driver does not visit operations in unreachable blocks,
+    // so a bundle used there would be left behind a cast. The blocks are dead:
+    // erase them in the functions that carry bundles.
+    IRRewriter rewriter(&getContext());
+    for (auto func : module.getOps<func::FuncOp>())
+      if (carriesBundles(func))
+        (void)eraseUnreachableBlocks(rewriter, func->getRegions());
+
     // Attributes of the flat signatures, computed while bundles still exist.
     llvm::DenseMap<Operation *,
                    std::pair<SmallVector<Attribute>, SmallVector<Attribute>>>
         flatAttrs;
-    for (auto func : module.getOps<func::FuncOp>())
+    for (auto func : module.getOps<func::FuncOp>()) {
+      annotateDevices(func);
       if (touchesBundles(func))
         flatAttrs[func] = {flattenArgAttrs(func), flattenResultAttrs(func)};
+    }
 
     TypeConverter converter;
     converter.addConversion([](Type type) { return type; });
@@ -297,8 +398,10 @@ struct ExpandInputsPass
     scf::populateSCFStructuralTypeConversions(converter, patterns);
     cf::populateCFStructuralTypeConversions(converter, patterns);
     patterns.add<FuncSignatureConversion, PackOpConversion, GetOpConversion,
-                 ExecuteRegionConversion>(
-        converter, &getContext());
+                 ExecuteRegionConversion>(converter, &getContext());
+    // Preferred over upstream's 1:1 cf.switch pattern.
+    patterns.add<SwitchOpConversion>(converter, &getContext(),
+                                     /*benefit=*/2);
 
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();

@@ -149,9 +149,8 @@ void packFunction(func::FuncOp func, ArrayRef<Run> runs) {
       attrs.set(kCacheAttr, b.getStringAttr(run.cache));
     if (!run.fieldAttrs.empty())
       attrs.set(kFieldAttrsAttr, b.getDictionaryAttr(run.fieldAttrs));
-    Location loc = func.isExternal()
-                       ? func.getLoc()
-                       : func.getArgument(run.first).getLoc();
+    Location loc = func.isExternal() ? func.getLoc()
+                                     : func.getArgument(run.first).getLoc();
     (void)func.insertArgument(run.first, run.type, attrs.getDictionary(ctx),
                               loc);
     if (func.isExternal())
@@ -185,9 +184,9 @@ void packCall(func::CallOp call, ArrayRef<Run> runs) {
   for (const Run &run : runs) {
     llvm::append_range(operands,
                        call.getOperands().slice(next, run.first - next));
-    auto pack = PackOp::create(
-        builder, call.getLoc(), run.type,
-        call.getOperands().slice(run.first, run.fields.size()));
+    auto pack =
+        PackOp::create(builder, call.getLoc(), run.type,
+                       call.getOperands().slice(run.first, run.fields.size()));
     operands.push_back(pack);
     next = run.first + run.fields.size();
   }
@@ -205,6 +204,19 @@ struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
         return signalPassFailure();
       if (runs.empty())
         continue;
+      // Calls are rewritten to pack their operands; any other reference would
+      // be left with the flat signature.
+      if (std::optional<SymbolTable::UseRange> uses =
+              func.getSymbolUses(module))
+        for (const SymbolTable::SymbolUse &use : *uses) {
+          if (isa<func::CallOp>(use.getUser()))
+            continue;
+          use.getUser()->emitOpError()
+              << "references @" << func.getSymName()
+              << ", whose flat cache arguments kvcache-pack-inputs regroups; "
+                 "only func.call can follow that change";
+          return signalPassFailure();
+        }
       packFunction(func, runs);
       packed[func.getSymNameAttr()] = std::move(runs);
     }
