@@ -10,30 +10,26 @@ using namespace mlir;
 
 /// The types `op` uses or defines: operands, results, the arguments of the
 /// blocks of its regions and, for a function, its signature.
-static SmallVector<Type> typesOf(Operation *op) {
-  SmallVector<Type> types(op->getOperandTypes());
-  llvm::append_range(types, op->getResultTypes());
-  if (auto func = dyn_cast<func::FuncOp>(op)) {
-    llvm::append_range(types, func.getArgumentTypes());
-    llvm::append_range(types, func.getResultTypes());
-  }
+/// Whether `pred` holds for a type `op` uses: operand, result, function
+/// signature or block argument of one of its regions. Allocation-free: the
+/// conversion driver asks this of every operation.
+template <typename Pred> static bool anyTypeOf(Operation *op, Pred pred) {
+  if (llvm::any_of(op->getOperandTypes(), pred) ||
+      llvm::any_of(op->getResultTypes(), pred))
+    return true;
+  if (auto func = dyn_cast<func::FuncOp>(op))
+    if (llvm::any_of(func.getArgumentTypes(), pred) ||
+        llvm::any_of(func.getResultTypes(), pred))
+      return true;
   for (Region &region : op->getRegions())
     for (Block &block : region)
-      llvm::append_range(types, block.getArgumentTypes());
-  return types;
-}
-
-/// A type that holds a bundle inside it (a function type, a tuple): no pass
-/// rewrites those.
-static bool hidesBundle(Type type) {
-  if (kvcache::isBundle(type))
-    return false;
-  return type.walk([](kvcache::InputsType) { return WalkResult::interrupt(); })
-      .wasInterrupted();
+      if (llvm::any_of(block.getArgumentTypes(), pred))
+        return true;
+  return false;
 }
 
 bool kvcache::touchesBundles(Operation *op) {
-  return llvm::any_of(typesOf(op), kvcache::isBundle);
+  return anyTypeOf(op, kvcache::isBundle);
 }
 
 bool kvcache::isBundleCarrier(Operation *op) {
@@ -45,23 +41,45 @@ bool kvcache::isBundleCarrier(Operation *op) {
 
 LogicalResult
 kvcache::checkBundleUsers(ModuleOp module, StringRef pass,
-                          function_ref<bool(Operation *)> isKnown) {
+                          function_ref<bool(Operation *)> isKnown,
+                          function_ref<void(Operation *)> onBundleUser) {
+  // Whether a type holds a bundle inside it (a function type, a tuple), which
+  // no pass can rewrite. Types repeat, so each is walked once.
+  llvm::DenseMap<Type, bool> hides;
+  auto hidesBundle = [&](Type type) {
+    if (kvcache::isBundle(type))
+      return false;
+    auto [it, inserted] = hides.try_emplace(type, false);
+    if (inserted)
+      it->second =
+          type.walk([](kvcache::InputsType) { return WalkResult::interrupt(); })
+              .wasInterrupted();
+    return it->second;
+  };
   WalkResult result = module.walk([&](Operation *op) {
-    SmallVector<Type> types = typesOf(op);
-    auto hidden = llvm::find_if(types, hidesBundle);
-    if (hidden != types.end()) {
-      op->emitOpError() << "uses type " << *hidden
+    Type hidden;
+    if (anyTypeOf(op, [&](Type type) {
+          if (!hidesBundle(type))
+            return false;
+          hidden = type;
+          return true;
+        })) {
+      op->emitOpError() << "uses type " << hidden
                         << ", which holds a !kvcache.inputs value that " << pass
                         << " cannot rewrite";
       return WalkResult::interrupt();
     }
-    if (!llvm::any_of(types, kvcache::isBundle) || isBundleCarrier(op) ||
-        isKnown(op))
+    if (!touchesBundles(op))
       return WalkResult::advance();
-    op->emitOpError() << "uses a !kvcache.inputs value, which " << pass
-                      << " cannot rewrite; lower it first (compute ops "
-                         "before expansion) or pass the fields instead";
-    return WalkResult::interrupt();
+    if (!isBundleCarrier(op) && !isKnown(op)) {
+      op->emitOpError() << "uses a !kvcache.inputs value, which " << pass
+                        << " cannot rewrite; lower it first (compute ops "
+                           "before expansion) or pass the fields instead";
+      return WalkResult::interrupt();
+    }
+    if (onBundleUser)
+      onBundleUser(op);
+    return WalkResult::advance();
   });
   return failure(result.wasInterrupted());
 }

@@ -25,11 +25,13 @@ bool touchesBundles(mlir::Operation *op);
 bool isBundleCarrier(mlir::Operation *op);
 
 /// Emits an error on the first operation under `module` that touches a bundle
-/// and is neither a carrier nor accepted by `isKnown`. `pass` names the pass
-/// in the message.
-mlir::LogicalResult
-checkBundleUsers(mlir::ModuleOp module, llvm::StringRef pass,
-                 llvm::function_ref<bool(mlir::Operation *)> isKnown);
+/// and is neither a carrier nor accepted by `isKnown`, or whose types hold a
+/// bundle inside another type. `pass` names the pass in the message.
+/// `onBundleUser`, if given, sees every operation that touches a bundle.
+mlir::LogicalResult checkBundleUsers(
+    mlir::ModuleOp module, llvm::StringRef pass,
+    llvm::function_ref<bool(mlir::Operation *)> isKnown,
+    llvm::function_ref<void(mlir::Operation *)> onBundleUser = nullptr);
 
 } // namespace kvcache
 

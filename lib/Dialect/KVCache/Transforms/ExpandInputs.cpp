@@ -19,6 +19,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace kvcache {
 #define GEN_PASS_DEF_EXPANDINPUTS
@@ -123,7 +124,45 @@ void annotateDevices(func::FuncOp func) {
 /// The flat argument (or result) attributes of `func` after expansion: a
 /// bundle's attributes go to each of its fields, with kvcache.field/device/
 /// cache set and kvcache.field_attrs handed back to the fields they came from.
-SmallVector<Attribute> flattenArgAttrs(func::FuncOp func) {
+/// The attributes of each field of a bundle argument with attributes `attrs`
+/// and type `type`. Graphs repeat a handful of (attributes, type) pairs over
+/// thousands of functions, so the pass caches the result per pair.
+SmallVector<Attribute> bundleFieldAttrs(MLIRContext *ctx, DictionaryAttr attrs,
+                                        InputsType type) {
+  int64_t device = 0;
+  StringRef cache;
+  DictionaryAttr fieldAttrs;
+  SmallVector<NamedAttribute> shared;
+  for (NamedAttribute attr :
+       attrs ? attrs.getValue() : ArrayRef<NamedAttribute>()) {
+    if (attr.getName() == kDeviceAttr) {
+      if (auto value = dyn_cast<IntegerAttr>(attr.getValue()))
+        device = value.getInt();
+    } else if (attr.getName() == kCacheAttr) {
+      if (auto value = dyn_cast<StringAttr>(attr.getValue()))
+        cache = value.getValue();
+    } else if (attr.getName() == kFieldAttrsAttr) {
+      fieldAttrs = dyn_cast<DictionaryAttr>(attr.getValue());
+    } else {
+      shared.push_back(attr);
+    }
+  }
+  SmallVector<Attribute> result;
+  for (Field field : type.getFields()) {
+    SmallVector<NamedAttribute> extra(shared);
+    if (fieldAttrs)
+      if (auto own = fieldAttrs.getAs<DictionaryAttr>(abi::name(field)))
+        llvm::append_range(extra, own.getValue());
+    result.push_back(fieldArgAttrs(ctx, field, device, cache, extra));
+  }
+  return result;
+}
+
+using FieldAttrsCache =
+    llvm::DenseMap<std::pair<DictionaryAttr, Type>, SmallVector<Attribute>>;
+
+SmallVector<Attribute> flattenArgAttrs(func::FuncOp func,
+                                       FieldAttrsCache &cache) {
   MLIRContext *ctx = func.getContext();
   SmallVector<Attribute> result;
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
@@ -133,31 +172,10 @@ SmallVector<Attribute> flattenArgAttrs(func::FuncOp func) {
       result.push_back(attrs ? attrs : DictionaryAttr::get(ctx));
       continue;
     }
-    int64_t device = 0;
-    StringRef cache;
-    DictionaryAttr fieldAttrs;
-    SmallVector<NamedAttribute> shared;
-    for (NamedAttribute attr :
-         attrs ? attrs.getValue() : ArrayRef<NamedAttribute>()) {
-      if (attr.getName() == kDeviceAttr) {
-        if (auto value = dyn_cast<IntegerAttr>(attr.getValue()))
-          device = value.getInt();
-      } else if (attr.getName() == kCacheAttr) {
-        if (auto value = dyn_cast<StringAttr>(attr.getValue()))
-          cache = value.getValue();
-      } else if (attr.getName() == kFieldAttrsAttr) {
-        fieldAttrs = dyn_cast<DictionaryAttr>(attr.getValue());
-      } else {
-        shared.push_back(attr);
-      }
-    }
-    for (Field field : type.getFields()) {
-      SmallVector<NamedAttribute> extra(shared);
-      if (fieldAttrs)
-        if (auto own = fieldAttrs.getAs<DictionaryAttr>(abi::name(field)))
-          llvm::append_range(extra, own.getValue());
-      result.push_back(fieldArgAttrs(ctx, field, device, cache, extra));
-    }
+    auto [it, inserted] = cache.try_emplace({attrs, type});
+    if (inserted)
+      it->second = bundleFieldAttrs(ctx, attrs, type);
+    llvm::append_range(result, it->second);
   }
   return result;
 }
@@ -333,51 +351,56 @@ struct ExecuteRegionConversion
 bool isLegal(Operation *op) { return !touchesBundles(op); }
 
 /// Whether `func` or any operation in it touches a bundle.
-bool carriesBundles(func::FuncOp func) {
-  WalkResult result = func->walk([](Operation *op) {
-    return touchesBundles(op) ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return result.wasInterrupted();
-}
-
 struct ExpandInputsPass
     : public kvcache::impl::ExpandInputsBase<ExpandInputsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(checkBundleUsers(
-            module, "kvcache-expand-inputs", [](Operation *op) {
-              return isa<PackOp, GetOp, InputsPerDeviceOp>(op);
-            })))
+    // One walk finds the unknown users, the functions that carry bundles and
+    // the declarations outside any function.
+    llvm::SetVector<Operation *> carriers;
+    bool stray = false;
+    auto known = [](Operation *op) {
+      return isa<PackOp, GetOp, InputsPerDeviceOp>(op);
+    };
+    auto record = [&](Operation *op) {
+      auto func = dyn_cast<func::FuncOp>(op);
+      if (!func)
+        func = op->getParentOfType<func::FuncOp>();
+      if (func) {
+        carriers.insert(func);
+      } else if (isa<InputsPerDeviceOp>(op) && !stray) {
+        // Declarations outside any function have no arguments to become.
+        op->emitOpError("must be nested in a func.func: declarations become "
+                        "arguments of the enclosing function");
+        stray = true;
+      }
+    };
+    if (failed(
+            checkBundleUsers(module, "kvcache-expand-inputs", known, record)) ||
+        stray)
       return signalPassFailure();
 
-    for (auto func : module.getOps<func::FuncOp>())
-      if (failed(expandDeclarations(func, module)))
+    for (Operation *op : carriers)
+      if (failed(expandDeclarations(cast<func::FuncOp>(op), module)))
         return signalPassFailure();
-    // Declarations outside any function have no arguments to become.
-    WalkResult stray = module.walk([](InputsPerDeviceOp op) {
-      op.emitOpError("must be nested in a func.func: declarations become "
-                     "arguments of the enclosing function");
-      return WalkResult::interrupt();
-    });
-    if (stray.wasInterrupted())
-      return signalPassFailure();
 
     // The conversion driver does not visit operations in unreachable blocks,
     // so a bundle used there would be left behind a cast. The blocks are dead:
     // erase them in the functions that carry bundles.
     IRRewriter rewriter(&getContext());
-    for (auto func : module.getOps<func::FuncOp>())
-      if (carriesBundles(func))
-        (void)eraseUnreachableBlocks(rewriter, func->getRegions());
+    for (Operation *op : carriers)
+      (void)eraseUnreachableBlocks(rewriter, op->getRegions());
 
     // Attributes of the flat signatures, computed while bundles still exist.
     llvm::DenseMap<Operation *,
                    std::pair<SmallVector<Attribute>, SmallVector<Attribute>>>
         flatAttrs;
+    FieldAttrsCache fieldAttrsCache;
     for (auto func : module.getOps<func::FuncOp>()) {
       annotateDevices(func);
       if (touchesBundles(func))
-        flatAttrs[func] = {flattenArgAttrs(func), flattenResultAttrs(func)};
+        flatAttrs[func] = {flattenArgAttrs(func, fieldAttrsCache),
+                           flattenResultAttrs(func)};
     }
 
     TypeConverter converter;
