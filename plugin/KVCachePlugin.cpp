@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
@@ -20,6 +21,7 @@ mlirGetDialectPluginInfo() {
           [](mlir::DialectRegistry *registry) {
             registry->insert<kvcache::KVCacheDialect>();
             kvcache::registerKVCachePasses();
+            kvcache::registerKVCacheConversionPasses();
             kvcache::registerKVCachePipelines();
           }};
 }
@@ -28,6 +30,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "KVCachePlugin", LLVM_VERSION_STRING, []() {
             kvcache::registerKVCachePasses();
+            kvcache::registerKVCacheConversionPasses();
             kvcache::registerKVCachePipelines();
           }};
 }

@@ -3,6 +3,7 @@
 #include "kvcache/InitAll.h"
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
+#include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
 
@@ -40,5 +41,6 @@ void kvcache::registerAllDialects(mlir::DialectRegistry &registry) {
 void kvcache::registerAllPasses() {
   mlir::registerAllPasses();
   registerKVCachePasses();
+  registerKVCacheConversionPasses();
   registerKVCachePipelines();
 }

@@ -6,6 +6,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kvcache;
 using abi::Field;
@@ -152,4 +154,107 @@ OpFoldResult GetOp::fold(FoldAdaptor) {
   if (auto pack = getBundle().getDefiningOp<PackOp>())
     return pack.getFieldValue(getFieldKind());
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Compute ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks a `[tokens, heads, head_dim]` memref operand of a compute op against
+/// the cache: rank 3, static heads and head_dim, head_dim equal to the cache's.
+LogicalResult verifyRowsOperand(Operation *op, StringRef name, Type type,
+                                InputsType bundle) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || memref.getRank() != 3)
+    return op->emitOpError("operand '")
+           << name << "' must be a rank-3 memref [tokens, heads, head_dim], got "
+           << type;
+  for (unsigned dim : {1u, 2u})
+    if (memref.isDynamicDim(dim))
+      return op->emitOpError("operand '")
+             << name << "' dim " << dim << " ("
+             << (dim == 1 ? "heads" : "head_dim") << ") must be static, got "
+             << type;
+  if (memref.getDimSize(2) != bundle.getHeadDim())
+    return op->emitOpError("operand '")
+           << name << "' head_dim (dim 2) is " << memref.getDimSize(2)
+           << " but the cache's head_dim (kv_blocks dim 5) is "
+           << bundle.getHeadDim();
+  return success();
+}
+
+LogicalResult verifyRowOffsets(Operation *op, Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || memref.getRank() != 1 ||
+      !memref.getElementType().isSignlessInteger(32))
+    return op->emitOpError("operand 'input_row_offsets' must be a rank-1 "
+                           "memref of i32 [batch + 1], got ")
+           << type;
+  return success();
+}
+} // namespace
+
+LogicalResult StoreOp::verify() {
+  auto bundle = getBundle().getType();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"key", getKey()},
+                             std::pair<StringRef, Value>{"value", getValue()}}) {
+    if (failed(verifyRowsOperand(*this, name, value.getType(), bundle)))
+      return failure();
+    auto memref = cast<MemRefType>(value.getType());
+    if (memref.getElementType() != bundle.getCacheElementType())
+      return emitOpError("operand '")
+             << name << "' element type " << memref.getElementType()
+             << " must be the cache's, " << bundle.getCacheElementType();
+    if (memref.getDimSize(1) != bundle.getNumKvHeads())
+      return emitOpError("operand '")
+             << name << "' has " << memref.getDimSize(1)
+             << " heads (dim 1) but the cache has " << bundle.getNumKvHeads()
+             << " kv heads (kv_blocks dim 4)";
+  }
+  if (getKey().getType() != getValue().getType())
+    return emitOpError("operands 'key' and 'value' must have the same type, "
+                       "got ")
+           << getKey().getType() << " and " << getValue().getType();
+  return verifyRowOffsets(*this, getInputRowOffsets().getType());
+}
+
+LogicalResult AttentionOp::verify() {
+  auto bundle = getBundle().getType();
+  if (failed(verifyRowsOperand(*this, "q", getQ().getType(), bundle)) ||
+      failed(verifyRowsOperand(*this, "out", getOut().getType(), bundle)))
+    return failure();
+  auto q = cast<MemRefType>(getQ().getType());
+  auto out = cast<MemRefType>(getOut().getType());
+  Type element = q.getElementType();
+  if (!element.isF32() && !element.isF16() && !element.isBF16())
+    return emitOpError("operand 'q' must hold f32, f16 or bf16, got ")
+           << element;
+  if (!bundle.isFP8() && element != bundle.getCacheElementType())
+    return emitOpError("operand 'q' element type ")
+           << element << " must be the cache's, "
+           << bundle.getCacheElementType();
+  if (out.getElementType() != element ||
+      out.getDimSize(1) != q.getDimSize(1) ||
+      (!q.isDynamicDim(0) && !out.isDynamicDim(0) &&
+       q.getDimSize(0) != out.getDimSize(0)))
+    return emitOpError("operand 'out' must have the shape and element type "
+                       "of 'q', ")
+           << q << ", got " << out;
+  int64_t numQHeads = q.getDimSize(1);
+  if (numQHeads % bundle.getNumKvHeads() != 0)
+    return emitOpError("num_q_heads (")
+           << numQHeads << ", 'q' dim 1) must be a multiple of num_kv_heads ("
+           << bundle.getNumKvHeads() << ", kv_blocks dim 4)";
+  if (FloatAttr scale = getScaleAttr();
+      scale && !(scale.getValueAsDouble() > 0.0))
+    return emitOpError("scale must be positive, got ")
+           << scale.getValueAsDouble();
+  return verifyRowOffsets(*this, getInputRowOffsets().getType());
+}
+
+float AttentionOp::getScaleOrDefault() {
+  if (FloatAttr scale = getScaleAttr())
+    return static_cast<float>(scale.getValueAsDouble());
+  return 1.0f / std::sqrt(static_cast<float>(getBundle().getType().getHeadDim()));
 }

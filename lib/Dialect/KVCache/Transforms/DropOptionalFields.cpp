@@ -152,6 +152,8 @@ void DropOptionalFieldsPass::runOnOperation() {
   // that pins them (null for signatures, where forced drops still apply).
   SmallVector<std::pair<Value, Operation *>> pinned;
   SmallVector<GetOp> reads;
+  // Fields read only when present (a compute op's optional inputs).
+  SmallVector<std::pair<Value, Field>> optionalReads;
   auto addBundles = [&](ValueRange values, Operation *pin, bool isPinned) {
     for (Value value : values)
       if (isBundle(value.getType())) {
@@ -259,6 +261,18 @@ void DropOptionalFieldsPass::runOnOperation() {
     }
     if (isBundleCarrier(op))
       return WalkResult::advance(); // Yields and conditions: handled above.
+    // Compute ops read the required fields (and kv_scales), which are always
+    // kept; attention also reads the dispatch metadata when the bundle has it
+    // and it is not being dropped (a forced drop leaves it to the lowering's
+    // own split rule).
+    if (isa<StoreOp>(op))
+      return WalkResult::advance();
+    if (auto attention = dyn_cast<AttentionOp>(op)) {
+      if (!forced.contains(Field::attention_dispatch_metadata))
+        optionalReads.push_back(
+            {attention.getBundle(), Field::attention_dispatch_metadata});
+      return WalkResult::advance();
+    }
     // An op that does not say which fields it reads keeps them all, and so
     // do the values its regions receive from it and yield back to it, since
     // the pass cannot tell which of its results they must match.
@@ -327,6 +341,10 @@ void DropOptionalFieldsPass::runOnOperation() {
       return signalPassFailure();
     }
     Value root = classes.find(get.getBundle());
+    need[root] = need[root].with(field);
+  }
+  for (auto [bundle, field] : optionalReads) {
+    Value root = classes.find(bundle);
     need[root] = need[root].with(field);
   }
   // Propagate across calls to a fixed point; keep the draft metadata that a

@@ -97,4 +97,74 @@ def KVCache_GetOp : KVCache_Op<"get", [Pure]> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Compute
+//===----------------------------------------------------------------------===//
+
+def KVCache_StoreOp : KVCache_Op<"store"> {
+  let summary = "Writes the new K/V rows of a ragged batch into their pages";
+  let description = [{
+    Writes the new key and value rows of a ragged batch into the cache of
+    layer `layer`: row `i` of request `b` (rows `input_row_offsets[b] ..
+    input_row_offsets[b+1]`) goes to position `cache_lengths[b] + i`, that is
+    page `lookup_table[b, pos / page_size]`, slot `pos % page_size`.
+
+    `key` and `value` are `[total_tokens, num_kv_heads, head_dim]` memrefs of
+    the cache's element type; `input_row_offsets` is i32 `[batch + 1]`.
+
+    ```mlir
+    kvcache.store %kv, %layer, %key, %value, %input_row_offsets
+        : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
+    ```
+  }];
+  let arguments = (ins KVCache_InputsType:$bundle, Index:$layer,
+                   AnyMemRef:$key, AnyMemRef:$value,
+                   AnyMemRef:$input_row_offsets);
+  let assemblyFormat = [{
+    $bundle `,` $layer `,` $key `,` $value `,` $input_row_offsets attr-dict `:`
+    qualified(type($bundle)) `,` type($key) `,` type($value) `,`
+    type($input_row_offsets)
+  }];
+  let hasVerifier = 1;
+}
+
+def KVCache_AttentionOp : KVCache_Op<"attention"> {
+  let summary = "Ragged paged attention";
+  let description = [{
+    Computes attention for a ragged batch of queries against the paged cache
+    of layer `layer`. Request `b` owns query rows `input_row_offsets[b] ..
+    input_row_offsets[b+1]` (its `n_b` new tokens, already stored) and reads
+    keys `0 .. cache_lengths[b] + n_b - 1`; with `causal`, its query row `i`
+    sees keys `0 .. cache_lengths[b] + i`. Query head `hq` reads kv head
+    `hq / (num_q_heads / num_kv_heads)` (grouped-query attention). Softmax
+    and accumulation are in f32; `out` is written in the query's element type.
+    `scale` defaults to `1 / sqrt(head_dim)`.
+
+    `q` and `out` are `[total_tokens, num_q_heads, head_dim]` memrefs.
+
+    ```mlir
+    kvcache.attention %kv, %layer, %q, %input_row_offsets, %out
+        {scale = 0.125 : f32, causal}
+        : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+    ```
+
+    When the bundle has `attention_dispatch_metadata`, the operation reads it
+    (its `num_partitions` entry chooses the split-K count).
+  }];
+  let arguments = (ins KVCache_InputsType:$bundle, Index:$layer,
+                   AnyMemRef:$q, AnyMemRef:$input_row_offsets,
+                   AnyMemRef:$out, OptionalAttr<F32Attr>:$scale,
+                   UnitAttr:$causal);
+  let assemblyFormat = [{
+    $bundle `,` $layer `,` $q `,` $input_row_offsets `,` $out attr-dict `:`
+    qualified(type($bundle)) `,` type($q) `,` type($input_row_offsets) `,`
+    type($out)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The softmax scale: the attribute, else 1 / sqrt(head_dim).
+    float getScaleOrDefault();
+  }];
+}
+
 #endif // KVCACHE_DIALECT_KVCACHE_IR_KVCACHEOPS_TD

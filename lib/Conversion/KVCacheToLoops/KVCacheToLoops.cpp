@@ -1,0 +1,340 @@
+//===- KVCacheToLoops.cpp - kvcache compute ops as scf loops --------------===//
+//
+// convert-kvcache-to-loops: the executable reference for kvcache.store and
+// kvcache.attention. The loops are deliberately plain (two passes over the
+// keys for the softmax, no tiling): obviously correct first, fast elsewhere.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kvcache/Conversion/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <limits>
+
+namespace kvcache {
+#define GEN_PASS_DEF_CONVERTKVCACHETOLOOPS
+#include "kvcache/Conversion/Passes.h.inc"
+} // namespace kvcache
+
+using namespace mlir;
+using namespace kvcache;
+using abi::Field;
+
+namespace {
+
+/// What the loops lowering handles; anything else is an error naming `op`.
+LogicalResult checkLowerable(Operation *op, InputsType type) {
+  if (type.isMLA())
+    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
+  if (type.isFP8())
+    return op->emitOpError("on an 8-bit float cache is not lowered yet");
+  for (auto [field, fieldType] :
+       llvm::zip_equal(type.getFields(), type.getFieldTypes()))
+    if (!isa<MemRefType>(fieldType))
+      return op->emitOpError("reads field '")
+             << abi::name(field) << "' as " << fieldType
+             << "; convert-kvcache-to-loops needs memref fields (bufferize "
+                "the graph first)";
+  return success();
+}
+
+/// Emits loop code at one insertion point; small helpers keep the lowering
+/// readable as the math it is.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value f32(float value) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+  }
+  /// An i32 field element, read as unsigned (MAX's uint32).
+  Value loadUnsigned(Value memref, ValueRange indices) {
+    Value value = memref::LoadOp::create(b, loc, memref, indices);
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), value);
+  }
+  Value loadF32(Value memref, ValueRange indices) {
+    Value value = memref::LoadOp::create(b, loc, memref, indices);
+    if (value.getType().isF32())
+      return value;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value divU(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+  Value remU(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
+  Value minU(Value x, Value y) { return arith::MinUIOp::create(b, loc, x, y); }
+  Value addF(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value subF(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value mulF(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value divF(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+  Value maxF(Value x, Value y) {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value log(Value x) { return math::LogOp::create(b, loc, x); }
+
+  /// `for iv in [lb, ub)` without loop-carried values.
+  void loop(Value lb, Value ub, function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lb, ub, index(1), ValueRange(),
+                       [&](OpBuilder &nested, Location, Value iv, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         b.setInsertionPoint(nested.getInsertionBlock(),
+                                             nested.getInsertionPoint());
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  /// `for iv in [lb, ub)` carrying one value; returns its final value.
+  Value reduce(Value lb, Value ub, Value init,
+               function_ref<Value(Value, Value)> body) {
+    auto forOp = scf::ForOp::create(
+        b, loc, lb, ub, index(1), ValueRange(init),
+        [&](OpBuilder &nested, Location, Value iv, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          scf::YieldOp::create(b, loc, body(iv, args.front()));
+        });
+    return forOp.getResult(0);
+  }
+};
+
+/// The fields an op reads, fetched with kvcache.get at the op.
+struct Fields {
+  Value kvBlocks, cacheLengths, lookupTable, dispatchMetadata;
+
+  Fields(OpBuilder &b, Location loc, Value bundle, bool withMetadata) {
+    auto type = cast<InputsType>(bundle.getType());
+    kvBlocks = GetOp::create(b, loc, bundle, Field::kv_blocks);
+    cacheLengths = GetOp::create(b, loc, bundle, Field::cache_lengths);
+    lookupTable = GetOp::create(b, loc, bundle, Field::lookup_table);
+    if (withMetadata && type.hasField(Field::attention_dispatch_metadata))
+      dispatchMetadata =
+          GetOp::create(b, loc, bundle, Field::attention_dispatch_metadata);
+  }
+};
+
+void lowerStore(StoreOp op) {
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc()};
+  InputsType type = op.getBundle().getType();
+  Fields fields(b, op.getLoc(), op.getBundle(), /*withMetadata=*/false);
+  Value offsets = op.getInputRowOffsets();
+  Value pageSize = e.index(type.getPageSize());
+  Value zero = e.index(0), one = e.index(1);
+  Value batch =
+      memref::DimOp::create(b, op.getLoc(), fields.cacheLengths, zero);
+  e.loop(zero, batch, [&](Value request) {
+    Value first = e.loadUnsigned(offsets, request);
+    Value last = e.loadUnsigned(offsets, e.add(request, one));
+    Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
+    e.loop(first, last, [&](Value row) {
+      Value position = e.add(cacheLength, e.sub(row, first));
+      Value page = e.loadUnsigned(fields.lookupTable,
+                                  {request, e.divU(position, pageSize)});
+      Value slot = e.remU(position, pageSize);
+      e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
+        e.loop(zero, e.index(type.getHeadDim()), [&](Value lane) {
+          for (auto [kv, rows] : {std::pair<int64_t, Value>{0, op.getKey()},
+                                  std::pair<int64_t, Value>{1, op.getValue()}}) {
+            Value element = memref::LoadOp::create(b, op.getLoc(), rows,
+                                                   ValueRange{row, head, lane});
+            memref::StoreOp::create(
+                b, op.getLoc(), element, fields.kvBlocks,
+                ValueRange{page, e.index(kv), op.getLayer(), slot, head, lane});
+          }
+        });
+      });
+    });
+  });
+  op.erase();
+}
+
+void lowerAttention(AttentionOp op, int64_t splitsOption) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Emitter e{b, loc};
+  InputsType type = op.getBundle().getType();
+  Fields fields(b, loc, op.getBundle(), /*withMetadata=*/true);
+  Value q = op.getQ(), out = op.getOut(), offsets = op.getInputRowOffsets();
+  Value layer = op.getLayer();
+  auto qType = cast<MemRefType>(q.getType());
+  int64_t numQHeads = qType.getDimSize(1);
+  int64_t groupSize = numQHeads / type.getNumKvHeads();
+  Value zero = e.index(0), one = e.index(1);
+  Value pageSize = e.index(type.getPageSize());
+  Value headDim = e.index(type.getHeadDim());
+  Value scale = e.f32(op.getScaleOrDefault());
+  Value negInf = e.f32(-std::numeric_limits<float>::infinity());
+  Value fzero = e.f32(0.0f);
+
+  // Split count: the option, else the host's choice in the dispatch metadata
+  // (clamped to at least one), else one.
+  Value splits;
+  if (splitsOption > 0) {
+    splits = e.index(splitsOption);
+  } else if (fields.dispatchMetadata) {
+    Value chosen = memref::LoadOp::create(b, loc, fields.dispatchMetadata,
+                                          ValueRange{e.index(2)});
+    Value atLeastOne = arith::MaxSIOp::create(
+        b, loc, chosen,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1)));
+    splits = arith::IndexCastOp::create(b, loc, b.getIndexType(), atLeastOne);
+  } else {
+    splits = one;
+  }
+
+  // Per split: the partial output (f32, normalised) and its log-sum-exp.
+  auto partialType = MemRefType::get({ShapedType::kDynamic, type.getHeadDim()},
+                                     b.getF32Type());
+  auto lseType = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  Value partial = memref::AllocOp::create(b, loc, partialType, splits);
+  Value lse = memref::AllocOp::create(b, loc, lseType, splits);
+
+  Value batch = memref::DimOp::create(b, loc, fields.cacheLengths, zero);
+  e.loop(zero, batch, [&](Value request) {
+    Value first = e.loadUnsigned(offsets, request);
+    Value last = e.loadUnsigned(offsets, e.add(request, one));
+    Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
+    Value numKeys = e.add(cacheLength, e.sub(last, first));
+    // Splits cut the request's keys into equal chunks, as the GPU kernel does.
+    Value chunk = arith::CeilDivUIOp::create(b, loc, numKeys, splits);
+    e.loop(first, last, [&](Value row) {
+      Value keyLimit =
+          op.getCausal() ? e.add(cacheLength, e.add(e.sub(row, first), one))
+                         : numKeys;
+      e.loop(zero, e.index(numQHeads), [&](Value qHead) {
+        Value kvHead = e.divU(qHead, e.index(groupSize));
+        auto score = [&](Value key) {
+          Value page = e.loadUnsigned(fields.lookupTable,
+                                      {request, e.divU(key, pageSize)});
+          Value slot = e.remU(key, pageSize);
+          Value dot = e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
+            Value qv = e.loadF32(q, {row, qHead, lane});
+            Value kv = e.loadF32(fields.kvBlocks,
+                                 {page, zero, layer, slot, kvHead, lane});
+            return e.addF(acc, e.mulF(qv, kv));
+          });
+          return e.mulF(dot, scale);
+        };
+        e.loop(zero, splits, [&](Value split) {
+          Value lo = e.mul(split, chunk);
+          Value hi = e.minU(e.add(lo, chunk), keyLimit);
+          e.loop(zero, headDim, [&](Value lane) {
+            memref::StoreOp::create(b, loc, fzero, partial,
+                                    ValueRange{split, lane});
+          });
+          Value max = e.reduce(lo, hi, negInf, [&](Value key, Value acc) {
+            return e.maxF(acc, score(key));
+          });
+          Value sum = e.reduce(lo, hi, fzero, [&](Value key, Value acc) {
+            Value p = e.exp(e.subF(score(key), max));
+            Value page = e.loadUnsigned(fields.lookupTable,
+                                        {request, e.divU(key, pageSize)});
+            Value slot = e.remU(key, pageSize);
+            e.loop(zero, headDim, [&](Value lane) {
+              Value v = e.loadF32(fields.kvBlocks,
+                                  {page, one, layer, slot, kvHead, lane});
+              Value old = memref::LoadOp::create(b, loc, partial,
+                                                 ValueRange{split, lane});
+              memref::StoreOp::create(b, loc, e.addF(old, e.mulF(p, v)),
+                                      partial, ValueRange{split, lane});
+            });
+            return e.addF(acc, p);
+          });
+          // An empty split (past the causal limit) contributes nothing.
+          Value nonEmpty = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, lo, hi);
+          scf::IfOp::create(
+              b, loc, nonEmpty,
+              [&](OpBuilder &, Location) {
+                e.loop(zero, headDim, [&](Value lane) {
+                  Value acc = memref::LoadOp::create(b, loc, partial,
+                                                     ValueRange{split, lane});
+                  memref::StoreOp::create(b, loc, e.divF(acc, sum), partial,
+                                          ValueRange{split, lane});
+                });
+                memref::StoreOp::create(b, loc, e.addF(max, e.log(sum)), lse,
+                                        ValueRange{split});
+                scf::YieldOp::create(b, loc);
+              },
+              [&](OpBuilder &, Location) {
+                memref::StoreOp::create(b, loc, negInf, lse,
+                                        ValueRange{split});
+                scf::YieldOp::create(b, loc);
+              });
+        });
+        // Combine: weights exp(lse_s - max lse); empty splits weigh 0.
+        Value maxLse = e.reduce(zero, splits, negInf, [&](Value s, Value acc) {
+          return e.maxF(acc, memref::LoadOp::create(b, loc, lse, s));
+        });
+        auto weight = [&](Value s) {
+          return e.exp(
+              e.subF(memref::LoadOp::create(b, loc, lse, s), maxLse));
+        };
+        Value total = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
+          return e.addF(acc, weight(s));
+        });
+        e.loop(zero, headDim, [&](Value lane) {
+          Value sum = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
+            Value o = memref::LoadOp::create(b, loc, partial,
+                                             ValueRange{s, lane});
+            return e.addF(acc, e.mulF(weight(s), o));
+          });
+          Value result = e.divF(sum, total);
+          if (!qType.getElementType().isF32())
+            result =
+                arith::TruncFOp::create(b, loc, qType.getElementType(), result);
+          memref::StoreOp::create(b, loc, result, out,
+                                  ValueRange{row, qHead, lane});
+        });
+      });
+    });
+  });
+  memref::DeallocOp::create(b, loc, partial);
+  memref::DeallocOp::create(b, loc, lse);
+  op.erase();
+}
+
+struct ConvertKVCacheToLoopsPass
+    : public kvcache::impl::ConvertKVCacheToLoopsBase<
+          ConvertKVCacheToLoopsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    WalkResult result = getOperation().walk([&](Operation *op) {
+      Value bundle;
+      if (auto store = dyn_cast<StoreOp>(op))
+        bundle = store.getBundle();
+      else if (auto attention = dyn_cast<AttentionOp>(op))
+        bundle = attention.getBundle();
+      else
+        return WalkResult::advance();
+      if (failed(checkLowerable(op, cast<InputsType>(bundle.getType()))))
+        return WalkResult::interrupt();
+      ops.push_back(op);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    if (splits < 0) {
+      emitError(getOperation().getLoc())
+          << "convert-kvcache-to-loops: splits must be >= 0, got " << splits;
+      return signalPassFailure();
+    }
+    for (Operation *op : ops) {
+      if (auto store = dyn_cast<StoreOp>(op))
+        lowerStore(store);
+      else
+        lowerAttention(cast<AttentionOp>(op), splits);
+    }
+  }
+};
+
+} // namespace

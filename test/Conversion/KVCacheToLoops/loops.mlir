@@ -1,0 +1,54 @@
+// RUN: kvcache-opt %s --convert-kvcache-to-loops --split-input-file | FileCheck %s
+// RUN: kvcache-opt %s --convert-kvcache-to-loops=splits=7 --split-input-file | FileCheck %s --check-prefix=SPLITS
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// Store: the page of position cache_lengths[b] + i, read as unsigned.
+// CHECK-LABEL: func.func @store
+// CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %{{.*}}[kv_blocks]
+// CHECK-DAG:     %[[LENS:.*]] = kvcache.get %{{.*}}[cache_lengths]
+// CHECK-DAG:     %[[TABLE:.*]] = kvcache.get %{{.*}}[lookup_table]
+// CHECK-DAG:     %[[P:.*]] = arith.constant 16 : index
+// CHECK:         scf.for %[[B:.*]] =
+// CHECK:           %[[LEN:.*]] = memref.load %[[LENS]][%[[B]]]
+// CHECK:           arith.index_castui %[[LEN]] : i32 to index
+// CHECK:           scf.for
+// CHECK:             %[[POS:.*]] = arith.addi
+// CHECK:             %[[COL:.*]] = arith.divui %[[POS]], %[[P]]
+// CHECK:             %[[PAGE32:.*]] = memref.load %[[TABLE]][%[[B]], %[[COL]]]
+// CHECK:             %[[PAGE:.*]] = arith.index_castui %[[PAGE32]]
+// CHECK:             %[[SLOT:.*]] = arith.remui %[[POS]], %[[P]]
+// CHECK:             memref.store %{{.*}}, %[[BLOCKS]][%[[PAGE]], %{{.*}}, %{{.*}}, %[[SLOT]],
+// CHECK-NOT:     kvcache.store
+// CHECK-NOT:     arith.index_cast %
+func.func @store(%kv: !kv, %layer: index, %k: memref<?x2x8xbf16>, %v: memref<?x2x8xbf16>, %offsets: memref<?xi32>) {
+  kvcache.store %kv, %layer, %k, %v, %offsets : !kv, memref<?x2x8xbf16>, memref<?x2x8xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<4xi64>>
+
+// Attention: f32 softmax, split count from the dispatch metadata unless the
+// option forces it, partials combined through their log-sum-exp.
+// CHECK-LABEL: func.func @attention
+// CHECK:         %[[META:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
+// CHECK:         %[[NP:.*]] = memref.load %[[META]][%c2]
+// CHECK:         arith.maxsi %[[NP]]
+// CHECK:         %[[PARTIAL:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
+// CHECK:         %[[LSE:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK:         arith.extf %{{.*}} : bf16 to f32
+// CHECK:         math.exp
+// CHECK:         math.log
+// CHECK:         arith.truncf %{{.*}} : f32 to bf16
+// CHECK:         memref.dealloc %[[PARTIAL]]
+// CHECK-NOT:     kvcache.attention
+// SPLITS-LABEL: func.func @attention
+// SPLITS-NOT:     memref.load %{{.*}}[%c2] : memref<4xi64>
+// SPLITS:         %[[N:.*]] = arith.constant 7 : index
+// SPLITS:         memref.alloc(%[[N]]) : memref<?x8xf32>
+func.func @attention(%kv: !kv, %layer: index, %q: memref<?x4x8xbf16>, %offsets: memref<?xi32>, %out: memref<?x4x8xbf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {causal} : !kv, memref<?x4x8xbf16>, memref<?xi32>, memref<?x4x8xbf16>
+  return
+}

@@ -1,0 +1,98 @@
+// RUN: kvcache-opt %s -split-input-file -verify-diagnostics
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_wrong_heads(%kv: !kv, %l: index, %k: memref<?x4x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' has 4 heads (dim 1) but the cache has 8 kv heads (kv_blocks dim 4)}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x4x128xbf16>, memref<?x4x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_wrong_head_dim(%kv: !kv, %l: index, %k: memref<?x8x64xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' head_dim (dim 2) is 64 but the cache's head_dim (kv_blocks dim 5) is 128}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x64xbf16>, memref<?x8x64xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_wrong_element(%kv: !kv, %l: index, %k: memref<?x8x128xf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' element type 'f16' must be the cache's, 'bf16'}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x128xf16>, memref<?x8x128xf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_key_value_differ(%kv: !kv, %l: index, %k: memref<?x8x128xbf16>, %v: memref<4x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operands 'key' and 'value' must have the same type}}
+  kvcache.store %kv, %l, %k, %v, %o : !kv, memref<?x8x128xbf16>, memref<4x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_rank(%kv: !kv, %l: index, %k: memref<?x1024xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' must be a rank-3 memref [tokens, heads, head_dim]}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x1024xbf16>, memref<?x1024xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_offsets(%kv: !kv, %l: index, %k: memref<?x8x128xbf16>, %o: memref<?xi64>) {
+  // expected-error@+1 {{operand 'input_row_offsets' must be a rank-1 memref of i32 [batch + 1]}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi64>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_gqa(%kv: !kv, %l: index, %q: memref<?x12x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{num_q_heads (12, 'q' dim 1) must be a multiple of num_kv_heads (8, kv_blocks dim 4)}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x12x128xbf16>, memref<?xi32>, memref<?x12x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_out_shape(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>, %out: memref<?x16x128xbf16>) {
+  // expected-error@+1 {{operand 'out' must have the shape and element type of 'q'}}
+  kvcache.attention %kv, %l, %q, %o, %out : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x16x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_q_element(%kv: !kv, %l: index, %q: memref<?x32x128xf32>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'q' element type 'f32' must be the cache's, 'bf16'}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x32x128xf32>, memref<?xi32>, memref<?x32x128xf32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_dynamic_heads(%kv: !kv, %l: index, %q: memref<?x?x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'q' dim 1 (heads) must be static}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x?x128xbf16>, memref<?xi32>, memref<?x?x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_scale(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{scale must be positive, got -1}}
+  kvcache.attention %kv, %l, %q, %o, %q {scale = -1.0 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
