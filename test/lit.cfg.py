@@ -16,7 +16,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # The project's tools first; FileCheck, not and the stock mlir-opt from LLVM 22.
-tools = ["kvcache-opt", "kvcache-lsp-server", "kvcache-capi-test"]
+tools = ["kvcache-opt", "kvcache-lsp-server", "kvcache-capi-test", "kvcache-run",
+         "kvcache-compile"]
 llvm_config.add_tool_substitutions(tools, [config.kvcache_tools_dir])
 config.substitutions.append(
     ("%mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

@@ -2,8 +2,21 @@
 
 #include "kvcache/Pipelines/Pipelines.h"
 
+#include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+#include "kvcache/Pipelines/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
@@ -16,10 +29,60 @@ void kvcache::buildFlattenPipeline(mlir::OpPassManager &pm,
   pm.addPass(createExpandInputs());
 }
 
+void kvcache::buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
+                                        const CPUPipelineOptions &options) {
+  // Prune first: it rewrites bundle types, which the compute ops' lowering
+  // reads (and it keeps the fields those ops read). Expansion comes last,
+  // once nothing but kvcache.get and the declarations touch bundles.
+  pm.addPass(createDropOptionalFields());
+  ConvertKVCacheToLoopsOptions loops;
+  loops.splits = options.splits;
+  pm.addPass(createConvertKVCacheToLoops(loops));
+  pm.addPass(createExpandInputs());
+}
+
+void kvcache::buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createExportPublicFunctionsPass());
+  pm.addPass(mlir::createSCFToControlFlowPass());
+  // Subviews and reinterpret casts become explicit offset/stride arithmetic
+  // (with affine.apply, hence lower-affine) that the memref lowering expects.
+  pm.addPass(mlir::memref::createExpandStridedMetadataPass());
+  pm.addPass(mlir::createLowerAffinePass());
+  // The individual conversions rather than convert-to-llvm: that one finds
+  // its patterns through dialect interfaces that only a fully registered
+  // context provides, and embedders do not always register them all.
+  pm.addPass(mlir::createConvertMathToLLVMPass());
+  pm.addPass(mlir::createArithToLLVMConversionPass());
+  pm.addPass(mlir::createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(mlir::createConvertFuncToLLVMPass());
+  pm.addPass(mlir::createConvertControlFlowToLLVMPass());
+  pm.addPass(mlir::createConvertIndexToLLVMPass());
+  pm.addPass(mlir::createUBToLLVMConversionPass());
+  pm.addPass(mlir::createReconcileUnrealizedCastsPass());
+  pm.addPass(createCheckLLVMLoweringPass());
+}
+
+void kvcache::buildCPUPipeline(mlir::OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
+  buildCPUHighLevelPipeline(pm, options);
+  buildCPULLVMLoweringPipeline(pm);
+}
+
+void kvcache::registerPipelineHelperPasses() {
+  mlir::registerPass([] { return createExportPublicFunctionsPass(); });
+  mlir::registerPass([] { return createCheckLLVMLoweringPass(); });
+}
+
 void kvcache::registerKVCachePipelines() {
+  registerPipelineHelperPasses();
   mlir::PassPipelineRegistration<FlattenPipelineOptions>(
       "kvcache-flatten",
       "Prune unread optional fields, then flatten bundles into annotated "
       "arguments in ABI order",
       buildFlattenPipeline);
+  mlir::PassPipelineRegistration<CPUPipelineOptions>(
+      "kvcache-to-llvm",
+      "The CPU path: prune, lower kvcache ops to loops, flatten, then lower "
+      "to the LLVM dialect with C interfaces for public functions",
+      buildCPUPipeline);
 }

@@ -24,8 +24,7 @@ Array::Array(DType dtype, std::vector<int64_t> shape)
       throw InputError("array shape " + formatShape(dims) +
                        " has a negative dim");
     if (dim != 0 && count > maxBytes / dim)
-      throw InputError("array of shape " + formatShape(dims) +
-                       " is too large");
+      throw InputError("array of shape " + formatShape(dims) + " is too large");
     count *= dim;
   }
   if (count > maxBytes / static_cast<int64_t>(type.itemSize))

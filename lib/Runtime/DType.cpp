@@ -119,7 +119,7 @@ std::string describeAcceptedDTypes(ElementType type) {
       result += " or ";
     result += dtype.name();
   }
-  return result;
+  return result + " (" + std::string(toString(type)) + ")";
 }
 
 } // namespace kvcache::runtime

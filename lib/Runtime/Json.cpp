@@ -28,18 +28,16 @@ JsonValue::JsonValue(Object value, JsonLocation location)
     : storage(std::move(value)), loc(location) {}
 
 namespace {
-template <typename T> const T &get(const std::variant<std::nullptr_t, bool,
-                                                      int64_t, std::string,
-                                                      JsonValue::Array,
-                                                      JsonValue::Object> &v,
-                                   JsonValue::Kind want) {
+template <typename T>
+const T &get(const std::variant<std::nullptr_t, bool, int64_t, std::string,
+                                JsonValue::Array, JsonValue::Object> &v,
+             JsonValue::Kind want) {
   if (const T *value = std::get_if<T>(&v))
     return *value;
   throw std::logic_error("JSON value is a " +
                          std::string(JsonValue::kindName(
                              static_cast<JsonValue::Kind>(v.index()))) +
-                         ", not a " +
-                         std::string(JsonValue::kindName(want)));
+                         ", not a " + std::string(JsonValue::kindName(want)));
 }
 } // namespace
 
@@ -166,21 +164,22 @@ private:
     }
     if (c == '-' || (c >= '0' && c <= '9'))
       return parseInteger();
-    if (c == 't')
-      return parseKeyword("true", JsonValue(true, here));
-    if (c == 'f')
-      return parseKeyword("false", JsonValue(false, here));
-    if (c == 'n')
-      return parseKeyword("null", JsonValue(nullptr, here));
+    JsonLocation start = here;
+    if (consumeKeyword("true"))
+      return JsonValue(true, start);
+    if (consumeKeyword("false"))
+      return JsonValue(false, start);
+    if (consumeKeyword("null"))
+      return JsonValue(nullptr, start);
     fail("expected a JSON value, got " + describeNext());
   }
 
-  JsonValue parseKeyword(std::string_view word, JsonValue value) {
+  bool consumeKeyword(std::string_view word) {
     if (text.substr(pos, word.size()) != word)
-      fail("expected a JSON value, got " + describeNext());
+      return false;
     for (size_t i = 0; i < word.size(); ++i)
       advance();
-    return value;
+    return true;
   }
 
   JsonValue parseInteger() {
@@ -285,8 +284,7 @@ private:
         return out;
       }
       if (static_cast<unsigned char>(c) < 0x20)
-        fail("control character " + describeNext() +
-             " in string (escape it)");
+        fail("control character " + describeNext() + " in string (escape it)");
       if (c != '\\') {
         out += c;
         advance();

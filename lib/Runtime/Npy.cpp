@@ -51,8 +51,8 @@ Preamble parsePreamble(std::string_view bytes, std::string_view source) {
   if (major == 2 || major == 3) {
     if (bytes.size() < 12)
       fail(source, "truncated .npy file: it ends inside the preamble");
-    return {12, byteAt(8) | byteAt(9) << 8 | byteAt(10) << 16 |
-                    byteAt(11) << 24};
+    return {12,
+            byteAt(8) | byteAt(9) << 8 | byteAt(10) << 16 | byteAt(11) << 24};
   }
   fail(source, "unsupported .npy version " + std::to_string(major) + "." +
                    std::to_string(minor) + " (1.0, 2.0 and 3.0 are read)");
@@ -172,9 +172,19 @@ private:
   size_t pos = 0;
 
   [[noreturn]] void malformed(const std::string &problem) const {
-    std::string shown(text.substr(0, 200));
-    while (!shown.empty() && (shown.back() == ' ' || shown.back() == '\n'))
-      shown.pop_back();
+    std::string_view header = text.substr(0, 200);
+    while (!header.empty() && (header.back() == ' ' || header.back() == '\n'))
+      header.remove_suffix(1);
+    // Corrupt bytes show as \xNN, not raw.
+    std::string shown;
+    for (char c : header) {
+      unsigned char byte = static_cast<unsigned char>(c);
+      static const char hex[] = "0123456789abcdef";
+      if (byte >= 0x20 && byte < 0x7f)
+        shown += c;
+      else
+        shown += std::string("\\x") + hex[byte >> 4] + hex[byte & 15];
+    }
     fail(source, "malformed .npy header (" + problem + "): " + shown);
   }
 
@@ -320,8 +330,7 @@ Array parseNpy(std::string_view bytes, std::string_view source) {
 
 std::string serializeNpy(const Array &array) {
   std::string result = headerBytes(array);
-  result.append(reinterpret_cast<const char *>(array.data()),
-                array.numBytes());
+  result.append(reinterpret_cast<const char *>(array.data()), array.numBytes());
   return result;
 }
 

@@ -33,4 +33,71 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
   ];
 }
 
+def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lowers kvcache.store and kvcache.attention to GPU kernels";
+  let description = [{
+    Replaces each `kvcache.store` and `kvcache.attention` by host code in the
+    enclosing function (scf/arith/memref) that computes launch parameters and
+    launches kernels of `gpu.module @kvcache_kernels` with `gpu.launch_func`;
+    the module gets `gpu.container_module`. It reads the bundle's fields
+    through `kvcache.get`, so it runs where `convert-kvcache-to-loops` does:
+    after `kvcache-drop-optional-fields`, before `kvcache-expand-inputs`.
+    Head dim and page size specialise the kernels from the static dims of
+    `kv_blocks`; all page × stride arithmetic is 64-bit (`index`).
+
+    Kernels (one per distinct shape, element type, scale and mask):
+    - store: each thread copies 16 bytes of a new K/V row into its page.
+    - decode (`max_lengths[0][0] <= 8`, chosen on the host): grid
+      `(slots, num_kv_heads, batch)`, one CTA per (request, kv head, split)
+      that reads each K/V byte once for all query rows of its GQA group;
+      partitions past the active count exit early, so the launch shape does
+      not depend on the context length. Splits write f32 partial outputs
+      and their log-sum-exp to a workspace; a combine kernel merges them
+      with the math of `convert-kvcache-to-loops`.
+    - prefill (longer queries): a tiled flash-attention kernel, keys
+      streamed through workgroup memory, causal mask per query row.
+    Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).
+
+    Split count: `splits` when > 0; else `attention_dispatch_metadata[2]`
+    when the bundle has it, clamped to `[1, slots]`; else MAX's rule
+    `np = min(slots, max(1, max_lengths[0][1] / 512))`. The launched slots
+    are `splits` when forced, else `clamp(num_sms / (batch * num_kv_heads),
+    1, splits-cap)`.
+
+    The host code calls two functions the runtime implements (declared
+    here as private `func.func`s, called as plain C functions):
+    - `func.func private @kvcache_runtime_num_sms() -> i32`, in C
+      `int32_t kvcache_runtime_num_sms(void)`: the device's SM count.
+    - `func.func private @kvcache_runtime_workspace(i64) -> i64`, in C
+      `uint64_t kvcache_runtime_workspace(uint64_t bytes)`: the device
+      address of a buffer of at least `bytes` bytes, 16-byte aligned, that
+      the runtime owns, reuses across calls and grows only when needed
+      (never a `gpu.alloc` per call, which would break CUDA-graph capture).
+
+    MLA and 8-bit float caches, bundles whose tensor-kind fields are
+    `tensor` values, head dims that are not a multiple of one 16-byte
+    vector and non-identity layouts are rejected with an error naming the
+    op. The kernels get their target (`#nvvm.target`) from the lowering
+    pipeline (`kvcache::buildGPUKernelLoweringPipeline`), which must be
+    given the same `chip`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::kvcache::KVCacheDialect"
+  ];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The GPU the kernels are generated for (sm_80 or newer)">,
+    Option<"splitsCap", "splits-cap", "int64_t", "32",
+           "Most split-K slots a decode launch gets">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Threads per CTA (a multiple of 32)">,
+    Option<"splits", "splits", "int64_t", "0",
+           "Force this many split-K partitions in decode (0: the rule above)">,
+  ];
+}
+
 #endif // KVCACHE_CONVERSION_PASSES_TD

@@ -34,7 +34,39 @@ struct FlattenPipelineOptions
 void buildFlattenPipeline(mlir::OpPassManager &pm,
                           const FlattenPipelineOptions &options = {});
 
-/// Registers `kvcache-flatten`.
+struct CPUPipelineOptions
+    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<int64_t> splits{
+      *this, "splits",
+      llvm::cl::desc("Split-K partitions per request (0: from "
+                     "attention_dispatch_metadata when present, else 1)"),
+      llvm::cl::init(0)};
+};
+
+/// The CPU path up to the flat signature: prune, lower the compute ops to
+/// loops while bundles still exist, then flatten
+/// (`kvcache-drop-optional-fields,convert-kvcache-to-loops{splits},
+/// kvcache-expand-inputs`). The result is what a bundle's manifest describes:
+/// public functions whose arguments carry `kvcache.field`/`device`/`cache` or
+/// the user's `kvcache.name`/`role`.
+void buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
+                               const CPUPipelineOptions &options = {});
+
+/// The CPU path from the flat signature to the LLVM dialect: public functions
+/// get a C interface (`_mlir_ciface_<name>`, memrefs passed as pointers to
+/// descriptors) and private ones internal linkage; then
+/// scf/affine/math/arith/memref/func/cf/index/ub go to LLVM, casts are
+/// reconciled, and a final check fails the pipeline if any operation outside
+/// the LLVM dialect (a `kvcache` op, an `unrealized_conversion_cast`)
+/// survives.
+void buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Both halves: a graph to an LLVM-dialect module ready for translation.
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options = {});
+
+/// Registers `kvcache-flatten` and `kvcache-to-llvm`, and the two helper
+/// passes the latter prints in its textual form (see Pipelines/Passes.h).
 void registerKVCachePipelines();
 
 } // namespace kvcache

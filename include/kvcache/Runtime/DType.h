@@ -69,8 +69,8 @@ unsigned byteWidth(ElementType type);
 /// MAX stores the ABI's i32 fields as uint32.
 std::vector<DType> acceptedDTypes(ElementType type);
 
-/// "float32", "int32 or uint32", "uint16 (bf16 bit patterns)": what an error
-/// message says was expected for `type`.
+/// "float32 (f32)", "int32 or uint32 (i32)", "uint16 (bf16 bit patterns)":
+/// what an error message says was expected for `type`.
 std::string describeAcceptedDTypes(ElementType type);
 
 } // namespace kvcache::runtime

@@ -8,6 +8,8 @@
 
 #include "kvcache/Conversion/Passes.h"
 
+#include "../Lowerable.h"
+
 #include "mlir/IR/Builders.h"
 
 #include <limits>
@@ -22,22 +24,6 @@ using namespace kvcache;
 using abi::Field;
 
 namespace {
-
-/// What the loops lowering handles; anything else is an error naming `op`.
-LogicalResult checkLowerable(Operation *op, InputsType type) {
-  if (type.isMLA())
-    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
-  if (type.isFP8())
-    return op->emitOpError("on an 8-bit float cache is not lowered yet");
-  for (auto [field, fieldType] :
-       llvm::zip_equal(type.getFields(), type.getFieldTypes()))
-    if (!isa<MemRefType>(fieldType))
-      return op->emitOpError("reads field '")
-             << abi::name(field) << "' as " << fieldType
-             << "; convert-kvcache-to-loops needs memref fields (bufferize "
-                "the graph first)";
-  return success();
-}
 
 /// Emits loop code at one insertion point; small helpers keep the lowering
 /// readable as the math it is.
@@ -316,7 +302,8 @@ struct ConvertKVCacheToLoopsPass
         bundle = attention.getBundle();
       else
         return WalkResult::advance();
-      if (failed(checkLowerable(op, cast<InputsType>(bundle.getType()))))
+      if (failed(checkLowerable(op, cast<InputsType>(bundle.getType()),
+                                 getArgument())))
         return WalkResult::interrupt();
       ops.push_back(op);
       return WalkResult::advance();

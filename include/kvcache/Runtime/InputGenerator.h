@@ -1,0 +1,58 @@
+//===- InputGenerator.h - Random inputs for one attention step --*- C++ -*-===//
+//
+// Builds realistic inputs for a decode or prefill step with the paged-cache
+// manager: a kv_blocks pool of random values whose pages are handed out in a
+// shuffled order, the cache fields of ABI.md for the batch, and the ragged
+// activations of ABI.md's "Ragged queries" (q, key, value as
+// [total_tokens, heads, head_dim], out zero-filled, input_row_offsets). The
+// same options and seed give the same arrays.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KVCACHE_RUNTIME_INPUTGENERATOR_H
+#define KVCACHE_RUNTIME_INPUTGENERATOR_H
+
+#include "kvcache/Runtime/Array.h"
+#include "kvcache/Runtime/DType.h"
+#include "kvcache/Runtime/PagedCache.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace kvcache::runtime {
+
+struct GeneratorOptions {
+  /// Tokens already cached, one entry per request (the batch).
+  std::vector<int64_t> contextLengths;
+  /// New tokens per request: 1 for decode, more for prefill.
+  int64_t promptLength = 1;
+  int64_t numQHeads = 0;
+  int64_t numKvHeads = 0;
+  int64_t headDim = 0;
+  int64_t pageSize = 0;
+  int64_t numLayers = 1;
+  /// f32, f16 or bf16: the dtype of kv_blocks, q, key, value and out.
+  ElementType dtype = ElementType::F32;
+  uint64_t seed = 0;
+  /// Pool size; by default exactly the pages the batch needs.
+  std::optional<int64_t> totalPages;
+  int64_t numSms = kDefaultNumSms;
+  int64_t stepsRemaining = 1;
+};
+
+/// Names of the activations, as graphs name them.
+inline constexpr const char *kQueryName = "q";
+inline constexpr const char *kKeyName = "key";
+inline constexpr const char *kValueName = "value";
+inline constexpr const char *kOutputName = "out";
+
+/// The cache fields in ABI order (kv_blocks, cache_lengths, lookup_table,
+/// max_lengths, attention_dispatch_metadata), then input_row_offsets, q,
+/// key, value and out. Throws InputError for invalid options (naming the
+/// option) and OutOfPagesError when totalPages is too small.
+std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options);
+
+} // namespace kvcache::runtime
+
+#endif // KVCACHE_RUNTIME_INPUTGENERATOR_H

@@ -1,0 +1,263 @@
+//===- HostLaunch.cpp - Host code that launches the kvcache kernels -------===//
+//
+// Each kvcache op becomes host code in its function: it reads the bundle's
+// fields with kvcache.get, computes grid sizes and the split count from
+// dims and host fields (max_lengths, attention_dispatch_metadata), and
+// launches kernels with gpu.launch_func. Empty batches launch nothing (a
+// zero-sized grid is a launch error).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitter.h"
+#include "Lowering.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace kvcache;
+using namespace kvcache::gpukernels;
+using abi::Field;
+
+namespace {
+
+/// A device buffer the runtime owns, at integer address `address`, as a
+/// memref<?xi8> of `bytes` bytes. The runtime hook returns an integer (the
+/// simplest C ABI); the descriptor is built in the LLVM dialect and cast
+/// back, a cast that the LLVM lowering reconciles away.
+Value memrefAtAddress(Emitter &e, Value address, Value bytes) {
+  OpBuilder &b = e.b;
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto sizes = LLVM::LLVMArrayType::get(i64, 1);
+  auto descriptorType =
+      LLVM::LLVMStructType::getLiteral(ctx, {ptr, ptr, i64, sizes, sizes});
+  Value pointer = LLVM::IntToPtrOp::create(b, e.loc, ptr, address);
+  Value descriptor = LLVM::PoisonOp::create(b, e.loc, descriptorType);
+  auto insert = [&](Value value, ArrayRef<int64_t> position) {
+    descriptor =
+        LLVM::InsertValueOp::create(b, e.loc, descriptor, value, position);
+  };
+  insert(pointer, 0); // allocated
+  insert(pointer, 1); // aligned
+  insert(LLVM::ConstantOp::create(b, e.loc, i64, 0), 2);
+  insert(arith::IndexCastOp::create(b, e.loc, i64, bytes), {3, 0});
+  insert(LLVM::ConstantOp::create(b, e.loc, i64, 1), {4, 0});
+  auto memrefType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  return UnrealizedConversionCastOp::create(b, e.loc, memrefType, descriptor)
+      .getResult(0);
+}
+
+/// A view of `count` f32s at byte `offset` of the workspace.
+Value viewF32(Emitter &e, Value workspace, Value offset, Value count) {
+  auto type = MemRefType::get({ShapedType::kDynamic}, e.b.getF32Type());
+  return memref::ViewOp::create(e.b, e.loc, type, workspace, offset,
+                                ValueRange{count});
+}
+
+void launch(Emitter &e, gpu::GPUFuncOp kernel, gpu::KernelDim3 grid,
+            int64_t blockSize, ValueRange args) {
+  Value one = e.index(1);
+  gpu::LaunchFuncOp::create(e.b, e.loc, kernel, grid,
+                            gpu::KernelDim3{e.index(blockSize), one, one},
+                            /*dynamicSharedMemorySize=*/Value(), args);
+}
+
+SmallVector<Type> typesOf(ArrayRef<Value> values) {
+  return llvm::to_vector(ValueRange(values).getTypes());
+}
+
+/// (active partitions, launched slots) for a decode launch.
+std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
+                                   const RuntimeHooks &hooks, Value batch,
+                                   int64_t numKvHeads, Value maxCacheLength,
+                                   Value dispatchMetadata) {
+  if (options.splits > 0) {
+    Value forced = e.index(options.splits);
+    return {forced, forced};
+  }
+  OpBuilder &b = e.b;
+  Value one = e.index(1);
+  // MAX's rule: enough CTAs to fill the GPU, at most splits-cap per row.
+  Value numSms =
+      func::CallOp::create(b, e.loc, hooks.numSms, ValueRange()).getResult(0);
+  Value sms = arith::MaxSIOp::create(
+      b, e.loc,
+      arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms), one);
+  Value slots = e.maxU(
+      one, e.minU(e.index(options.splitsCap),
+                  e.divU(sms, e.mul(batch, e.index(numKvHeads)))));
+  if (dispatchMetadata) {
+    // The host's choice, clamped to what was launched; never fewer than one.
+    Value chosen = arith::IndexCastOp::create(
+        b, e.loc, b.getIndexType(),
+        e.load(dispatchMetadata, ValueRange{e.index(2)}));
+    Value atLeastOne = arith::MaxSIOp::create(b, e.loc, chosen, one);
+    return {arith::MinSIOp::create(b, e.loc, atLeastOne, slots), slots};
+  }
+  Value byLength = e.maxU(one, e.divU(maxCacheLength, e.index(512)));
+  return {e.minU(slots, byLength), slots};
+}
+
+} // namespace
+
+KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
+                                                const LaunchOptions &options) {
+  KernelShape shape;
+  Value bundle = op->getOperand(0);
+  auto type = cast<InputsType>(bundle.getType());
+  shape.elementType = type.getCacheElementType();
+  shape.headDim = type.getHeadDim();
+  shape.pageSize = type.getPageSize();
+  shape.numKvHeads = type.getNumKvHeads();
+  shape.numQHeads = shape.numKvHeads;
+  shape.blockSize = options.blockSize;
+  if (auto attention = dyn_cast<AttentionOp>(op)) {
+    shape.numQHeads = attention.getQ().getType().getDimSize(1);
+    shape.scale = attention.getScaleOrDefault();
+    shape.causal = attention.getCausal();
+  }
+  return shape;
+}
+
+void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,
+                                     const LaunchOptions &options) {
+  OpBuilder b(op);
+  Emitter e(b, op.getLoc());
+  KernelShape shape = getKernelShape(op, options);
+  Value bundle = op.getBundle();
+  SmallVector<Value> args(kStoreNumArgs);
+  args[kStoreKvBlocks] = GetOp::create(b, e.loc, bundle, Field::kv_blocks);
+  args[kStoreCacheLengths] =
+      GetOp::create(b, e.loc, bundle, Field::cache_lengths);
+  args[kStoreLookupTable] = GetOp::create(b, e.loc, bundle, Field::lookup_table);
+  args[kStoreKey] = op.getKey();
+  args[kStoreValue] = op.getValue();
+  args[kStoreRowOffsets] = op.getInputRowOffsets();
+  args[kStoreLayer] = op.getLayer();
+
+  Value zero = e.index(0);
+  Value rows = e.dim(op.getKey(), 0);
+  Value batch = e.dim(args[kStoreCacheLengths], 0);
+  Value hasWork = e.andI(e.ult(zero, rows), e.ult(zero, batch));
+  e.ifThen(hasWork, [&] {
+    gpu::GPUFuncOp kernel =
+        kernels.get(KernelKind::Store, shape, typesOf(args));
+    launch(e, kernel, {rows, e.index(1), e.index(1)}, shape.blockSize, args);
+  });
+  op.erase();
+}
+
+void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
+                                         const LaunchOptions &options,
+                                         const RuntimeHooks &hooks) {
+  OpBuilder b(op);
+  Emitter e(b, op.getLoc());
+  KernelShape shape = getKernelShape(op, options);
+  Value bundle = op.getBundle();
+  InputsType type = op.getBundle().getType();
+  Value kvBlocks = GetOp::create(b, e.loc, bundle, Field::kv_blocks);
+  Value cacheLengths = GetOp::create(b, e.loc, bundle, Field::cache_lengths);
+  Value lookupTable = GetOp::create(b, e.loc, bundle, Field::lookup_table);
+  Value maxLengths = GetOp::create(b, e.loc, bundle, Field::max_lengths);
+  Value dispatchMetadata;
+  if (type.hasField(Field::attention_dispatch_metadata))
+    dispatchMetadata =
+        GetOp::create(b, e.loc, bundle, Field::attention_dispatch_metadata);
+
+  Value zero = e.index(0);
+  Value batch = e.dim(cacheLengths, 0);
+  Value rows = e.dim(op.getQ(), 0);
+  // max_lengths row 0: (max_prompt_length, max_cache_length), host memory.
+  Value maxPromptLength = e.loadUnsigned(maxLengths, {zero, zero});
+  Value maxCacheLength = e.loadUnsigned(maxLengths, {zero, e.index(1)});
+  Value hasWork = e.andI(e.andI(e.ult(zero, batch), e.ult(zero, rows)),
+                         e.ult(zero, maxPromptLength));
+  Value isDecode = e.cmp(arith::CmpIPredicate::ule, maxPromptLength,
+                         e.index(kMaxDecodeQueryLength));
+  Value numKvHeads = e.index(shape.numKvHeads);
+
+  auto decode = [&] {
+    auto [numPartitions, slots] =
+        splitCount(e, options, hooks, batch, shape.numKvHeads, maxCacheLength,
+                   dispatchMetadata);
+    // Workspace: partial outputs [rows, q heads, slots, head_dim] then their
+    // log-sum-exps [rows, q heads, slots], all f32.
+    Value partials = e.mul(e.mul(rows, e.index(shape.numQHeads)), slots);
+    Value partialElements = e.mul(partials, e.index(shape.headDim));
+    Value f32Bytes = e.index(4);
+    Value bytes = e.mul(e.add(partialElements, partials), f32Bytes);
+    Value address =
+        func::CallOp::create(
+            b, e.loc, hooks.workspace,
+            ValueRange{arith::IndexCastOp::create(b, e.loc, b.getI64Type(),
+                                                  bytes)})
+            .getResult(0);
+    Value workspace = memrefAtAddress(e, address, bytes);
+    Value partialOut = viewF32(e, workspace, zero, partialElements);
+    Value partialLse =
+        viewF32(e, workspace, e.mul(partialElements, f32Bytes), partials);
+
+    SmallVector<Value> args(kDecodeNumArgs);
+    args[kDecodeKvBlocks] = kvBlocks;
+    args[kDecodeCacheLengths] = cacheLengths;
+    args[kDecodeLookupTable] = lookupTable;
+    args[kDecodeQ] = op.getQ();
+    args[kDecodeRowOffsets] = op.getInputRowOffsets();
+    args[kDecodeOut] = op.getOut();
+    args[kDecodePartialOut] = partialOut;
+    args[kDecodePartialLse] = partialLse;
+    args[kDecodeLayer] = op.getLayer();
+    args[kDecodeNumPartitions] = numPartitions;
+    // The one-token kernel holds fewer rows in registers (more CTAs per
+    // SM); the host knows the longest query.
+    gpu::KernelDim3 grid{slots, numKvHeads, batch};
+    e.ifThenElse(
+        e.cmp(arith::CmpIPredicate::eq, maxPromptLength, e.index(1)),
+        [&] {
+          launch(e, kernels.get(KernelKind::Decode, shape, typesOf(args)),
+                 grid, shape.blockSize, args);
+        },
+        [&] {
+          launch(e,
+                 kernels.get(KernelKind::DecodeMultiToken, shape,
+                             typesOf(args)),
+                 grid, shape.blockSize, args);
+        });
+
+    // One slot means one partition, which wrote `out` itself; `slots` does
+    // not depend on the context length, so this choice survives graph
+    // capture.
+    e.ifThen(e.ult(e.index(1), slots), [&] {
+      SmallVector<Value> combineArgs(kCombineNumArgs);
+      combineArgs[kCombineRowOffsets] = op.getInputRowOffsets();
+      combineArgs[kCombinePartialOut] = partialOut;
+      combineArgs[kCombinePartialLse] = partialLse;
+      combineArgs[kCombineOut] = op.getOut();
+      combineArgs[kCombineNumPartitions] = numPartitions;
+      combineArgs[kCombineSlots] = slots;
+      launch(e, kernels.get(KernelKind::Combine, shape, typesOf(combineArgs)),
+             {rows, e.index(1), e.index(1)}, shape.blockSize, combineArgs);
+    });
+  };
+
+  auto prefill = [&] {
+    SmallVector<Value> args(kPrefillNumArgs);
+    args[kPrefillKvBlocks] = kvBlocks;
+    args[kPrefillCacheLengths] = cacheLengths;
+    args[kPrefillLookupTable] = lookupTable;
+    args[kPrefillQ] = op.getQ();
+    args[kPrefillRowOffsets] = op.getInputRowOffsets();
+    args[kPrefillOut] = op.getOut();
+    args[kPrefillLayer] = op.getLayer();
+    Value blocks = e.ceilDivU(e.mul(maxPromptLength,
+                                    e.index(shape.groupSize())),
+                              e.index(prefillRowsPerBlock(shape)));
+    launch(e, kernels.get(KernelKind::Prefill, shape, typesOf(args)),
+           {blocks, numKvHeads, batch}, shape.blockSize, args);
+  };
+
+  e.ifThen(hasWork, [&] { e.ifThenElse(isDecode, decode, prefill); });
+  op.erase();
+}

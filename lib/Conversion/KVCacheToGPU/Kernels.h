@@ -1,0 +1,148 @@
+//===- Kernels.h - The kvcache GPU kernels ----------------------*- C++ -*-===//
+//
+// The kernels convert-kvcache-to-gpu generates, their argument lists (the
+// host code passes exactly these, in this order) and the static facts they
+// specialise on.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KVCACHE_LIB_CONVERSION_KVCACHETOGPU_KERNELS_H
+#define KVCACHE_LIB_CONVERSION_KVCACHETOGPU_KERNELS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace kvcache::gpukernels {
+
+/// Queries of at most this many tokens take the decode kernel.
+inline constexpr int64_t kMaxDecodeQueryLength = 8;
+
+/// The static facts a kernel specialises on: the cache's element type and
+/// dims (from kv_blocks), the query heads, the softmax scale and the mask.
+struct KernelShape {
+  mlir::Type elementType;
+  int64_t headDim = 0;
+  int64_t pageSize = 0;
+  int64_t numKvHeads = 0;
+  int64_t numQHeads = 0;
+  float scale = 1.0f;
+  bool causal = false;
+  /// Threads per CTA.
+  int64_t blockSize = 128;
+
+  int64_t groupSize() const { return numQHeads / numKvHeads; }
+  int64_t elementBytes() const {
+    return elementType.getIntOrFloatBitWidth() / 8;
+  }
+  /// Elements per 16-byte vector.
+  int64_t vectorWidth() const { return 16 / elementBytes(); }
+  /// 16-byte vectors per head_dim row.
+  int64_t vectorsPerRow() const { return headDim / vectorWidth(); }
+  /// One 16-byte vector of the cache's element type.
+  mlir::VectorType vectorType() const {
+    return mlir::VectorType::get({vectorWidth()}, elementType);
+  }
+  /// The same lanes in f32, as the kernels compute.
+  mlir::VectorType f32VectorType() const {
+    return mlir::VectorType::get({vectorWidth()},
+                                 mlir::Float32Type::get(elementType.getContext()));
+  }
+};
+
+/// Arguments of the store kernel. Grid (total_tokens), one CTA per new row.
+enum StoreArg {
+  kStoreKvBlocks,
+  kStoreCacheLengths,
+  kStoreLookupTable,
+  kStoreKey,
+  kStoreValue,
+  kStoreRowOffsets,
+  kStoreLayer,
+  kStoreNumArgs
+};
+
+/// Arguments of the decode kernel. Grid (slots, num_kv_heads, batch).
+/// `partial_out` is f32 [total_tokens, num_q_heads, slots, head_dim] and
+/// `partial_lse` f32 [total_tokens, num_q_heads, slots], both flattened;
+/// `num_partitions` (<= slots) is the active split count.
+enum DecodeArg {
+  kDecodeKvBlocks,
+  kDecodeCacheLengths,
+  kDecodeLookupTable,
+  kDecodeQ,
+  kDecodeRowOffsets,
+  kDecodeOut,
+  kDecodePartialOut,
+  kDecodePartialLse,
+  kDecodeLayer,
+  kDecodeNumPartitions,
+  kDecodeNumArgs
+};
+
+/// Arguments of the combine kernel. Grid (total_tokens), one CTA per row.
+enum CombineArg {
+  kCombineRowOffsets,
+  kCombinePartialOut,
+  kCombinePartialLse,
+  kCombineOut,
+  kCombineNumPartitions,
+  kCombineSlots,
+  kCombineNumArgs
+};
+
+/// Arguments of the prefill kernel. Grid
+/// (ceil(max_prompt_length * group / prefillRowsPerBlock), num_kv_heads,
+/// batch).
+enum PrefillArg {
+  kPrefillKvBlocks,
+  kPrefillCacheLengths,
+  kPrefillLookupTable,
+  kPrefillQ,
+  kPrefillRowOffsets,
+  kPrefillOut,
+  kPrefillLayer,
+  kPrefillNumArgs
+};
+
+/// Query rows (token × group member) one prefill CTA owns.
+int64_t prefillRowsPerBlock(const KernelShape &shape);
+
+/// Creates an empty kernel `name` taking `argTypes`, with `workgroupBuffers`
+/// (16-byte aligned) and a known block size, and leaves `b` inside it,
+/// before its `gpu.return`. A nonzero `minBlocksPerSM` asks ptxas to fit
+/// that many CTAs per SM (it caps registers per thread accordingly).
+mlir::gpu::GPUFuncOp createKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                  llvm::StringRef name,
+                                  mlir::TypeRange argTypes,
+                                  mlir::TypeRange workgroupBuffers,
+                                  int64_t blockSize,
+                                  int64_t minBlocksPerSM = 0);
+
+/// Each builder emits one kernel at `b`'s insertion point (inside the
+/// gpu.module) and returns it.
+mlir::gpu::GPUFuncOp buildStoreKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                      llvm::StringRef name,
+                                      mlir::TypeRange argTypes,
+                                      const KernelShape &shape);
+/// `multiToken`: the variant for queries of 2 .. kMaxDecodeQueryLength
+/// tokens (any length works; one-token queries are the fast path).
+mlir::gpu::GPUFuncOp buildDecodeKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                       llvm::StringRef name,
+                                       mlir::TypeRange argTypes,
+                                       const KernelShape &shape,
+                                       bool multiToken);
+mlir::gpu::GPUFuncOp buildCombineKernel(mlir::OpBuilder &b,
+                                        mlir::Location loc,
+                                        llvm::StringRef name,
+                                        mlir::TypeRange argTypes,
+                                        const KernelShape &shape);
+mlir::gpu::GPUFuncOp buildPrefillKernel(mlir::OpBuilder &b,
+                                        mlir::Location loc,
+                                        llvm::StringRef name,
+                                        mlir::TypeRange argTypes,
+                                        const KernelShape &shape);
+
+} // namespace kvcache::gpukernels
+
+#endif // KVCACHE_LIB_CONVERSION_KVCACHETOGPU_KERNELS_H

@@ -1,0 +1,218 @@
+//===- PrefillKernel.cpp - Tiled paged attention for long queries ---------===//
+//
+// Flash attention on CUDA cores, correct first (tensor cores later): one CTA
+// per (block of query rows, kv head, request), where the rows are the
+// request's (token, group member) pairs, so a kv head's keys are read once
+// for its whole GQA group. `threadsPerRow` lanes share a row, each holding
+// `vectorsPerThread` 16-byte vectors of q and of the f32 accumulator. Keys
+// stream through workgroup memory `tileKeys` at a time (zero-filled past the
+// end, so masked keys add nothing); each thread scores the tile's keys,
+// rescales its online softmax once per tile, and accumulates V. The causal
+// mask is per row: row (token i) sees keys 0 .. cache_length + i.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitter.h"
+#include "Kernels.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kvcache::gpukernels;
+
+namespace {
+
+constexpr float kLog2E = 1.4426950408889634f;
+constexpr float kNoScore = -1.0e30f;
+
+struct PrefillConfig {
+  int64_t threadsPerRow = 1;
+  int64_t vectorsPerThread = 1;
+  int64_t rowsPerBlock = 1;
+  int64_t tileKeys = 1;
+
+  explicit PrefillConfig(const KernelShape &shape) {
+    int64_t vectors = shape.vectorsPerRow();
+    // About 32 lanes of q and accumulator per thread: enough work per
+    // shuffle, few enough registers.
+    int64_t maxVectorsPerThread = std::max<int64_t>(1, 32 / shape.vectorWidth());
+    while (threadsPerRow < 32 && vectors % (threadsPerRow * 2) == 0 &&
+           vectors / threadsPerRow > maxVectorsPerThread)
+      threadsPerRow *= 2;
+    vectorsPerThread = vectors / threadsPerRow;
+    rowsPerBlock = shape.blockSize / threadsPerRow;
+    // K and V tiles of at most 16 KiB each (static workgroup memory stays
+    // under 48 KiB), at most 32 keys (their scores live in registers).
+    int64_t keyBytes = shape.headDim * shape.elementBytes();
+    while (tileKeys < 32 && 2 * tileKeys * keyBytes <= 16384)
+      tileKeys *= 2;
+  }
+};
+
+} // namespace
+
+int64_t kvcache::gpukernels::prefillRowsPerBlock(const KernelShape &shape) {
+  return PrefillConfig(shape).rowsPerBlock;
+}
+
+gpu::GPUFuncOp kvcache::gpukernels::buildPrefillKernel(
+    OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
+    const KernelShape &shape) {
+  PrefillConfig config(shape);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto tileType = MemRefType::get({config.tileKeys * shape.headDim},
+                                  shape.elementType, nullptr, workgroup);
+  auto kernel = createKernel(b, loc, name, argTypes, {tileType, tileType},
+                             shape.blockSize);
+  Value keyTile = kernel.getWorkgroupAttributions()[0];
+  Value valueTile = kernel.getWorkgroupAttributions()[1];
+  Emitter e(b, loc);
+  auto arg = [&](PrefillArg which) { return kernel.getArgument(which); };
+  VectorType vectorType = shape.vectorType();
+  VectorType f32Vector = shape.f32VectorType();
+  int64_t width = shape.vectorWidth();
+  Value group = e.index(shape.groupSize());
+  Value pageSize = e.index(shape.pageSize);
+  Value headDim = e.index(shape.headDim);
+
+  Value tid = e.threadId();
+  Value kvHead = e.blockId(gpu::Dimension::y);
+  Value request = e.blockId(gpu::Dimension::z);
+  Value offsets = arg(kPrefillRowOffsets);
+  Value first = e.loadUnsigned(offsets, request);
+  Value numTokens =
+      e.sub(e.loadUnsigned(offsets, e.add(request, e.index(1))), first);
+  Value cacheLength = e.loadUnsigned(arg(kPrefillCacheLengths), request);
+  Value numKeys = e.add(cacheLength, numTokens);
+  Value numRows = e.mul(numTokens, group);
+  Value rowBase = e.mul(e.blockId(gpu::Dimension::x),
+                        e.index(config.rowsPerBlock));
+
+  // Blocks past the request's rows exit together (no barrier is skipped).
+  e.ifThen(e.ult(rowBase, numRows), [&] {
+    Value part = e.remU(tid, e.index(config.threadsPerRow));
+    Value flat = e.add(rowBase, e.divU(tid, e.index(config.threadsPerRow)));
+    Value valid = e.ult(flat, numRows);
+    Value clamped = e.minU(flat, e.sub(numRows, e.index(1)));
+    Value token = e.divU(clamped, group);
+    Value qHead = e.add(e.mul(kvHead, group), e.remU(clamped, group));
+    Value qRow = e.add(first, token);
+    Value limit = shape.causal
+                      ? e.add(cacheLength, e.add(token, e.index(1)))
+                      : numKeys;
+    Value keyEnd = numKeys;
+    if (shape.causal) {
+      Value lastRow =
+          e.sub(e.minU(e.add(rowBase, e.index(config.rowsPerBlock)), numRows),
+                e.index(1));
+      keyEnd = e.minU(numKeys, e.add(cacheLength,
+                                     e.add(e.divU(lastRow, group),
+                                           e.index(1))));
+    }
+    auto laneOffset = [&](int64_t v) {
+      return e.mul(e.add(e.index(v * config.threadsPerRow), part),
+                   e.index(width));
+    };
+
+    Value scale = e.splat(f32Vector, e.f32(shape.scale * kLog2E));
+    SmallVector<Value> q;
+    for (int64_t v = 0; v < config.vectorsPerThread; ++v)
+      q.push_back(e.mulF(e.extToF32(e.loadVector(vectorType, arg(kPrefillQ),
+                                                 {qRow, qHead, laneOffset(v)})),
+                         scale));
+
+    SmallVector<Value> init = {e.f32(kNoScore), e.f32(0.0f)};
+    init.append(config.vectorsPerThread, e.zeros(f32Vector));
+    Value noScore = e.f32(-std::numeric_limits<float>::infinity());
+    Value vectorsPerRow = e.index(shape.vectorsPerRow());
+    SmallVector<Value> state = e.loop(
+        e.index(0), keyEnd, e.index(config.tileKeys), init,
+        [&](Value tileStart, ValueRange values) {
+          // Stage the tile: consecutive threads load consecutive vectors.
+          e.loop(tid, e.index(config.tileKeys * shape.vectorsPerRow()),
+                 e.index(shape.blockSize), [&](Value item) {
+                   Value tileKey = e.divU(item, vectorsPerRow);
+                   Value lanes =
+                       e.mul(e.remU(item, vectorsPerRow), e.index(width));
+                   Value key = e.add(tileStart, tileKey);
+                   SmallVector<Value> loaded = e.ifThenElse(
+                       e.ult(key, keyEnd), {vectorType, vectorType},
+                       [&] {
+                         Value page = e.loadUnsigned(
+                             arg(kPrefillLookupTable),
+                             {request, e.divU(key, pageSize)});
+                         Value slot = e.remU(key, pageSize);
+                         SmallVector<Value> kv;
+                         for (int64_t which = 0; which < 2; ++which)
+                           kv.push_back(e.loadVector(
+                               vectorType, arg(kPrefillKvBlocks),
+                               {page, e.index(which), arg(kPrefillLayer), slot,
+                                kvHead, lanes}));
+                         return kv;
+                       },
+                       [&] {
+                         return SmallVector<Value>(2, e.zeros(vectorType));
+                       });
+                   Value at = e.add(e.mul(tileKey, headDim), lanes);
+                   e.storeVector(loaded[0], keyTile, at);
+                   e.storeVector(loaded[1], valueTile, at);
+                 });
+          e.barrier();
+
+          SmallVector<Value> scores;
+          Value newMax = values[0];
+          for (int64_t k = 0; k < config.tileKeys; ++k) {
+            Value dot;
+            for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
+              Value key = e.extToF32(e.loadVector(
+                  vectorType, keyTile,
+                  e.add(e.index(k * shape.headDim), laneOffset(v))));
+              for (int64_t i = 0; i < width; ++i) {
+                Value qi = e.extract(q[v], i), ki = e.extract(key, i);
+                dot = dot ? e.fma(qi, ki, dot) : e.mulF(qi, ki);
+              }
+            }
+            dot = e.groupSum(dot, config.threadsPerRow);
+            Value key = e.add(tileStart, e.index(k));
+            Value seen = e.andI(e.ult(key, keyEnd), e.ult(key, limit));
+            scores.push_back(e.select(seen, dot, noScore));
+            newMax = e.maxF(newMax, scores.back());
+          }
+          Value alpha = e.exp2(e.subF(values[0], newMax));
+          Value sum = e.mulF(values[1], alpha);
+          SmallVector<Value> acc;
+          for (int64_t v = 0; v < config.vectorsPerThread; ++v)
+            acc.push_back(e.mulF(values[2 + v], e.splat(f32Vector, alpha)));
+          for (int64_t k = 0; k < config.tileKeys; ++k) {
+            Value p = e.exp2(e.subF(scores[k], newMax));
+            sum = e.addF(sum, p);
+            Value pVector = e.splat(f32Vector, p);
+            for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
+              Value value = e.extToF32(e.loadVector(
+                  vectorType, valueTile,
+                  e.add(e.index(k * shape.headDim), laneOffset(v))));
+              acc[v] = e.fma(pVector, value, acc[v]);
+            }
+          }
+          // The next tile overwrites what this one read.
+          e.barrier();
+          SmallVector<Value> next = {newMax, sum};
+          llvm::append_range(next, acc);
+          return next;
+        });
+
+    e.ifThen(valid, [&] {
+      Value sum = state[1];
+      Value inverse = e.select(
+          e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0.0f)),
+          arith::DivFOp::create(b, loc, e.f32(1.0f), sum), e.f32(0.0f));
+      for (int64_t v = 0; v < config.vectorsPerThread; ++v)
+        e.storeVector(
+            e.truncTo(shape.elementType,
+                      e.mulF(state[2 + v], e.splat(f32Vector, inverse))),
+            arg(kPrefillOut), {qRow, qHead, laneOffset(v)});
+    });
+  });
+  return kernel;
+}

@@ -1,0 +1,20 @@
+//===- Lowerable.cpp - What the kvcache compute lowerings handle ----------===//
+
+#include "Lowerable.h"
+
+using namespace mlir;
+
+LogicalResult kvcache::checkLowerable(Operation *op, InputsType type,
+                                      StringRef passName) {
+  if (type.isMLA())
+    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
+  if (type.isFP8())
+    return op->emitOpError("on an 8-bit float cache is not lowered yet");
+  for (auto [field, fieldType] :
+       llvm::zip_equal(type.getFields(), type.getFieldTypes()))
+    if (!isa<MemRefType>(fieldType))
+      return op->emitOpError("reads field '")
+             << abi::name(field) << "' as " << fieldType << "; " << passName
+             << " needs memref fields (bufferize the graph first)";
+  return success();
+}

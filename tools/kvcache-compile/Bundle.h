@@ -1,0 +1,40 @@
+//===- Bundle.h - Compiling a graph into a bundle directory -----*- C++ -*-===//
+//
+// A bundle is a directory: the host library, the manifest that says how to
+// call it, and the LLVM IR for inspection. Each target has one entry point
+// here; the GPU target will add compileGPUBundle next to the CPU one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLE_H
+#define KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLE_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+
+namespace kvcache::compile {
+
+inline constexpr llvm::StringLiteral kLibraryName = "libkernels.so";
+inline constexpr llvm::StringLiteral kManifestName = "manifest.json";
+inline constexpr llvm::StringLiteral kLLVMIRName = "graph.ll";
+
+struct BundleOptions {
+  std::string outputDir;
+  /// Split-K partitions per request; 0 lets the graph's dispatch metadata
+  /// decide.
+  int64_t splits = 0;
+  /// The host CPU to generate code for (see SharedLibraryOptions::cpu).
+  std::string cpu = "generic";
+};
+
+/// Compiles `module` (a graph) with the loops lowering into a CPU bundle.
+/// The manifest is written last, so that a directory with a manifest always
+/// holds a complete bundle.
+mlir::LogicalResult compileCPUBundle(mlir::ModuleOp module,
+                                     const BundleOptions &options);
+
+} // namespace kvcache::compile
+
+#endif // KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLE_H

@@ -1,0 +1,116 @@
+//===- CPUBundle.cpp - A graph as a CPU bundle ----------------------------===//
+//
+// The pipeline runs in two halves because the manifest must be read off the
+// flat signatures (memref types, kvcache.* argument attributes) before the
+// LLVM lowering turns them into pointers and integers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Bundle.h"
+#include "EntryPoints.h"
+#include "Manifest.h"
+#include "SharedLibrary.h"
+
+#include "kvcache/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace kvcache;
+using namespace kvcache::compile;
+
+namespace {
+
+std::string bundlePath(const BundleOptions &options, llvm::StringRef name) {
+  llvm::SmallString<256> path(options.outputDir);
+  llvm::sys::path::append(path, name);
+  return path.str().str();
+}
+
+/// Runs passes with the --mlir-print-ir-*, --mlir-timing ... options that
+/// the tool registers, like mlir-opt does.
+LogicalResult runPipeline(ModuleOp module,
+                          llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  build(pm);
+  return pm.run(module);
+}
+
+/// The kvcache.* argument attributes have done their job once the manifest
+/// is read, and LLVM IR translation warns about every attribute of a dialect
+/// it cannot translate.
+void dropABIAttributes(ModuleOp module) {
+  module.walk([](LLVM::LLVMFuncOp func) {
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+      DictionaryAttr attrs = func.getArgAttrDict(i);
+      if (!attrs)
+        continue;
+      SmallVector<NamedAttribute> kept;
+      llvm::copy_if(attrs, std::back_inserter(kept), [](NamedAttribute attr) {
+        return !attr.getName().strref().starts_with("kvcache.");
+      });
+      func.setArgAttrs(i, kept);
+    }
+  });
+}
+
+LogicalResult writeManifestFile(ModuleOp module, const Manifest &manifest,
+                                llvm::StringRef path) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
+  if (!file)
+    return emitError(module.getLoc(), error);
+  writeManifest(manifest, file->os());
+  file->keep();
+  return success();
+}
+
+} // namespace
+
+LogicalResult kvcache::compile::compileCPUBundle(ModuleOp module,
+                                                 const BundleOptions &options) {
+  // Fail before the expensive work if the bundle cannot be written at all.
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.outputDir))
+    return emitError(module.getLoc(), "cannot create the bundle directory '")
+           << options.outputDir << "': " << ec.message();
+  // A manifest left by an earlier compile would describe a library this
+  // compile may fail to replace.
+  std::string manifestPath = bundlePath(options, kManifestName);
+  if (std::error_code ec = llvm::sys::fs::remove(manifestPath))
+    return emitError(module.getLoc(), "cannot remove the old '")
+           << manifestPath << "': " << ec.message();
+
+  CPUPipelineOptions pipelineOptions;
+  pipelineOptions.splits = options.splits;
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildCPUHighLevelPipeline(pm, pipelineOptions);
+      })))
+    return failure();
+
+  FailureOr<Manifest> manifest = readManifest(module, "cpu", kLibraryName);
+  if (failed(manifest))
+    return failure();
+
+  if (failed(runPipeline(
+          module,
+          [](OpPassManager &pm) { buildCPULLVMLoweringPipeline(pm); })) ||
+      failed(addEntryPoints(module, *manifest)))
+    return failure();
+  dropABIAttributes(module);
+
+  SharedLibraryOptions libraryOptions;
+  libraryOptions.libraryPath = bundlePath(options, kLibraryName);
+  libraryOptions.llvmIRPath = bundlePath(options, kLLVMIRName);
+  libraryOptions.cpu = options.cpu;
+  if (failed(buildSharedLibrary(module, libraryOptions)))
+    return failure();
+  return writeManifestFile(module, *manifest, manifestPath);
+}

@@ -1,0 +1,315 @@
+//===- Options.cpp - kvcache-run's command line ---------------------------===//
+
+#include "Options.h"
+
+#include "kvcache/Runtime/Error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <vector>
+
+namespace kvcache::run {
+
+using runtime::InputError;
+
+const char *usage() {
+  return R"(usage:
+  kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT [--device cpu]
+      Runs function NAME of the compiled bundle in DIR (manifest.json and its
+      library). Reads IN/<argument>.npy for every argument of the function,
+      checks dtypes, ranks, static dims and the cache inputs' consistency,
+      calls the entry point and writes every memref argument to
+      OUT/<argument>.npy. --entry may be omitted when the bundle has one
+      function.
+
+  kvcache-run --generate OUTDIR (--context-lengths L1,L2,... | --batch B
+      --context-length L) --prompt-length N --num-q-heads H --num-kv-heads K
+      --head-dim D --page-size P --num-layers NL [--dtype f32|f16|bf16]
+      [--seed S] [--total-pages T] [--num-sms S] [--steps-remaining R]
+      Writes random inputs for one attention step: kv_blocks (its pages
+      shuffled), cache_lengths, lookup_table, max_lengths,
+      attention_dispatch_metadata, input_row_offsets, q, key, value and out.
+      Context lengths are the tokens already cached per request; each request
+      adds N new tokens. --total-pages defaults to the pages the batch needs.
+
+dtypes: f32 <f4, f16 <f2, bf16 <u2 (uint16 bit patterns: NumPy has no
+bfloat16), f8E4M3FN |u1 (bit patterns), i32 <i4 or <u4, i64 and index <i8.
+Scalars are 0-d arrays.
+
+exit codes: 0 success, 1 bad input or usage, 2 bundle or internal error,
+77 unsupported bundle target (GPU bundles are not supported yet).
+)";
+}
+
+namespace {
+
+enum class Option {
+  Entry,
+  Inputs,
+  Outputs,
+  Device,
+  Generate,
+  Batch,
+  ContextLengths,
+  ContextLength,
+  PromptLength,
+  NumQHeads,
+  NumKvHeads,
+  HeadDim,
+  PageSize,
+  NumLayers,
+  DType,
+  Seed,
+  TotalPages,
+  NumSms,
+  StepsRemaining,
+};
+
+struct OptionSpec {
+  const char *name;
+  Option option;
+  bool generateOnly;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"entry", Option::Entry, false},
+    {"inputs", Option::Inputs, false},
+    {"outputs", Option::Outputs, false},
+    {"device", Option::Device, false},
+    {"generate", Option::Generate, true},
+    {"batch", Option::Batch, true},
+    {"context-lengths", Option::ContextLengths, true},
+    {"context-length", Option::ContextLength, true},
+    {"prompt-length", Option::PromptLength, true},
+    {"num-q-heads", Option::NumQHeads, true},
+    {"num-kv-heads", Option::NumKvHeads, true},
+    {"head-dim", Option::HeadDim, true},
+    {"page-size", Option::PageSize, true},
+    {"num-layers", Option::NumLayers, true},
+    {"dtype", Option::DType, true},
+    {"seed", Option::Seed, true},
+    {"total-pages", Option::TotalPages, true},
+    {"num-sms", Option::NumSms, true},
+    {"steps-remaining", Option::StepsRemaining, true},
+};
+
+const OptionSpec &specOf(Option option) {
+  for (const OptionSpec &spec : kOptions)
+    if (spec.option == option)
+      return spec;
+  throw std::logic_error("unknown option");
+}
+
+std::string flag(Option option) {
+  return std::string("--") + specOf(option).name;
+}
+
+int64_t parseInteger(Option option, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE ||
+      !(text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
+    throw InputError(flag(option) + ": expected an integer, got '" + text +
+                     "'");
+  return value;
+}
+
+uint64_t parseUnsigned(Option option, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || text[0] < '0' ||
+      text[0] > '9')
+    throw InputError(flag(option) + ": expected a non-negative integer, got '" +
+                     text + "'");
+  return value;
+}
+
+std::vector<int64_t> parseIntegerList(Option option, const std::string &text) {
+  std::vector<int64_t> values;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma - start);
+    if (item.empty())
+      throw InputError(flag(option) +
+                       ": expected comma-separated integers, got '" + text +
+                       "'");
+    values.push_back(parseInteger(option, item));
+    if (comma == std::string::npos)
+      return values;
+    start = comma + 1;
+  }
+}
+
+/// The options given, by option, and the positional arguments.
+struct RawCommandLine {
+  std::map<Option, std::string> values;
+  std::vector<std::string> positionals;
+  bool help = false;
+};
+
+RawCommandLine tokenize(int argc, char **argv) {
+  RawCommandLine raw;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      raw.help = true;
+      continue;
+    }
+    if (arg.size() < 2 || arg.compare(0, 2, "--") != 0 || arg == "--") {
+      if (!arg.empty() && arg[0] == '-' && arg != "-")
+        throw InputError("unknown option '" + arg + "'");
+      raw.positionals.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (size_t equals = name.find('='); equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    }
+    const OptionSpec *spec = nullptr;
+    for (const OptionSpec &candidate : kOptions)
+      if (name == candidate.name)
+        spec = &candidate;
+    if (!spec)
+      throw InputError("unknown option '--" + name + "'");
+    if (!value) {
+      if (i + 1 >= argc)
+        throw InputError("--" + name + " needs a value");
+      value = argv[++i];
+    }
+    if (raw.values.count(spec->option))
+      throw InputError("--" + name + " is given twice");
+    raw.values[spec->option] = *value;
+  }
+  return raw;
+}
+
+RunOptions runOptions(const RawCommandLine &raw) {
+  for (const auto &[option, value] : raw.values)
+    if (specOf(option).generateOnly)
+      throw InputError(flag(option) + " is only valid with --generate");
+  if (raw.positionals.size() != 1)
+    throw InputError(raw.positionals.empty()
+                         ? "missing the bundle directory"
+                         : "expected one bundle directory, got " +
+                               std::to_string(raw.positionals.size()) +
+                               " positional arguments");
+  RunOptions options;
+  options.bundleDir = raw.positionals[0];
+  auto required = [&](Option option) {
+    auto it = raw.values.find(option);
+    if (it == raw.values.end())
+      throw InputError("missing " + flag(option));
+    return it->second;
+  };
+  options.inputsDir = required(Option::Inputs);
+  options.outputsDir = required(Option::Outputs);
+  if (auto it = raw.values.find(Option::Entry); it != raw.values.end())
+    options.entry = it->second;
+  if (auto it = raw.values.find(Option::Device); it != raw.values.end())
+    options.device = it->second;
+  return options;
+}
+
+GenerateOptions generateOptions(const RawCommandLine &raw) {
+  for (Option option :
+       {Option::Entry, Option::Inputs, Option::Outputs, Option::Device})
+    if (raw.values.count(option))
+      throw InputError(flag(option) + " is not valid with --generate");
+  if (!raw.positionals.empty())
+    throw InputError("unexpected argument '" + raw.positionals[0] +
+                     "' with --generate");
+  auto find = [&](Option option) -> const std::string * {
+    auto it = raw.values.find(option);
+    return it == raw.values.end() ? nullptr : &it->second;
+  };
+  auto integer = [&](Option option) {
+    const std::string *value = find(option);
+    if (!value)
+      throw InputError("missing " + flag(option) + " (with --generate)");
+    return parseInteger(option, *value);
+  };
+
+  GenerateOptions options;
+  options.outputDir = *find(Option::Generate);
+  runtime::GeneratorOptions &generator = options.generator;
+
+  const std::string *lengths = find(Option::ContextLengths);
+  const std::string *length = find(Option::ContextLength);
+  const std::string *batch = find(Option::Batch);
+  if (lengths && length)
+    throw InputError("give --context-lengths or --context-length, not both");
+  if (lengths) {
+    generator.contextLengths =
+        parseIntegerList(Option::ContextLengths, *lengths);
+    if (batch && parseInteger(Option::Batch, *batch) !=
+                     static_cast<int64_t>(generator.contextLengths.size()))
+      throw InputError("--batch is " + *batch + " but --context-lengths has " +
+                       std::to_string(generator.contextLengths.size()) +
+                       " values");
+  } else if (length) {
+    if (!batch)
+      throw InputError("--context-length needs --batch");
+    int64_t batchSize = parseInteger(Option::Batch, *batch);
+    if (batchSize <= 0 || batchSize > (1 << 24))
+      throw InputError("--batch must be in 1.." + std::to_string(1 << 24) +
+                       ", got " + *batch);
+    generator.contextLengths.assign(
+        static_cast<size_t>(batchSize),
+        parseInteger(Option::ContextLength, *length));
+  } else {
+    throw InputError("missing --context-lengths or --context-length (with "
+                     "--generate)");
+  }
+
+  generator.promptLength = integer(Option::PromptLength);
+  generator.numQHeads = integer(Option::NumQHeads);
+  generator.numKvHeads = integer(Option::NumKvHeads);
+  generator.headDim = integer(Option::HeadDim);
+  generator.pageSize = integer(Option::PageSize);
+  generator.numLayers = integer(Option::NumLayers);
+  if (const std::string *dtype = find(Option::DType)) {
+    std::optional<runtime::ElementType> type =
+        runtime::parseElementType(*dtype);
+    if (!type || (*type != runtime::ElementType::F32 &&
+                  *type != runtime::ElementType::F16 &&
+                  *type != runtime::ElementType::BF16))
+      throw InputError("--dtype must be f32, f16 or bf16, got '" + *dtype +
+                       "'");
+    generator.dtype = *type;
+  }
+  if (const std::string *seed = find(Option::Seed))
+    generator.seed = parseUnsigned(Option::Seed, *seed);
+  if (find(Option::TotalPages))
+    generator.totalPages = integer(Option::TotalPages);
+  if (find(Option::NumSms))
+    generator.numSms = integer(Option::NumSms);
+  if (find(Option::StepsRemaining))
+    generator.stepsRemaining = integer(Option::StepsRemaining);
+  return options;
+}
+
+} // namespace
+
+CommandLine parseCommandLine(int argc, char **argv) {
+  RawCommandLine raw = tokenize(argc, argv);
+  CommandLine commandLine;
+  if (raw.help)
+    return commandLine;
+  if (raw.values.count(Option::Generate)) {
+    commandLine.mode = CommandLine::Mode::Generate;
+    commandLine.generate = generateOptions(raw);
+  } else {
+    commandLine.mode = CommandLine::Mode::Run;
+    commandLine.run = runOptions(raw);
+  }
+  return commandLine;
+}
+
+} // namespace kvcache::run
