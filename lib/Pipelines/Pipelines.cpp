@@ -16,6 +16,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -52,6 +53,11 @@ void kvcache::buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm) {
   // its patterns through dialect interfaces that only a fully registered
   // context provides, and embedders do not always register them all.
   pm.addPass(mlir::createConvertMathToLLVMPass());
+  // bf16 truncation would otherwise become a call to __truncsfbf2, a builtin
+  // that the host's libgcc may lack: expand bf16 casts to integer arithmetic.
+  mlir::arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(mlir::arith::createArithExpandOpsPass(expand));
   pm.addPass(mlir::createArithToLLVMConversionPass());
   pm.addPass(mlir::createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(mlir::createConvertFuncToLLVMPass());
