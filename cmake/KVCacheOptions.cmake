@@ -6,6 +6,12 @@ add_compile_options(-Wall -Wextra -Wno-unused-parameter)
 if(KVCACHE_WERROR)
   add_compile_options(-Werror)
 endif()
+option(KVCACHE_FUZZ "Build the libFuzzer targets in fuzz/ (needs clang)" OFF)
+if(KVCACHE_FUZZ)
+  # Coverage for the fuzzers reaches the project's own code.
+  add_compile_options(-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
 if(KVCACHE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)

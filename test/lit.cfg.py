@@ -29,3 +29,52 @@ config.substitutions.append(("%kvcache_obj", config.kvcache_obj_root))
 # The Debian interpreter has NumPy; another python3 earlier on PATH may not.
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
 config.substitutions.append(("%python", python))
+
+# CUDA's PTX assembler, for the tests that assemble generated kernels: the
+# feature `ptxas` and the substitution %ptxas. Without it those tests report
+# UNSUPPORTED rather than passing silently.
+ptxas = "/usr/local/cuda/bin/ptxas"
+if not os.path.exists(ptxas):
+    ptxas = shutil.which("ptxas")
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+# GPU bundles on machines without a GPU (test/GPU-Host): the stand-in
+# libcuda.so.1 that tools/fake-libcuda builds, and LLVM's tools for building
+# a bundle's host code by hand.
+config.substitutions.append(
+    ("%fake_cuda_dir", os.path.join(config.kvcache_obj_root, "fake-cuda")))
+config.substitutions.append(
+    ("%mlir-translate", os.path.join(config.llvm_tools_dir, "mlir-translate")))
+config.substitutions.append(("%llc", os.path.join(config.llvm_tools_dir, "llc")))
+
+# `kvcache-gpu-bundles`: kvcache-compile --target=sm_90a can write a bundle,
+# which takes ptxas for the cubin (found on PATH or under CUDA_ROOT,
+# CUDA_HOME, CUDA_PATH, as upstream's gpu-module-to-binary looks). Tests that
+# compile GPU bundles require it; they fail, not skip, while the compiler
+# itself cannot do it yet.
+if ptxas:
+    config.available_features.add("kvcache-gpu-bundles")
+    llvm_config.with_environment("PATH", os.path.dirname(ptxas),
+                                 append_path=True)
+
+# `cuda-device`: a real GPU, as nvidia-smi lists it. Tests that run kernels
+# require it and report UNSUPPORTED elsewhere; a stand-in libcuda does not
+# count.
+def has_cuda_device():
+    import re
+    import subprocess
+    nvidia_smi = shutil.which("nvidia-smi")
+    if not nvidia_smi:
+        return False
+    try:
+        result = subprocess.run([nvidia_smi, "-L"], capture_output=True,
+                                text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0 and re.search(r"^GPU \d+:", result.stdout,
+                                                re.M) is not None
+
+if has_cuda_device():
+    config.available_features.add("cuda-device")

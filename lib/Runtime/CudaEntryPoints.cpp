@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kvcache/Runtime/CudaEntryPoints.h"
 #include "kvcache/Runtime/CudaRuntime.h"
 #include "kvcache/Runtime/Error.h"
 
@@ -27,6 +28,8 @@ namespace {
 
 std::atomic<CudaRuntime *> installedRuntime{nullptr};
 
+std::atomic<CudaRuntime *> fallbackRuntime{nullptr};
+
 /// The installed runtime or, for a host that installed none, one opened on
 /// device 0 at first use. Null (after one message on stderr) when there is
 /// no device: the entry points cannot report failure any other way.
@@ -37,7 +40,9 @@ CudaRuntime *runtimeFor(const char *entryPoint) {
     try {
       // Never destroyed: bundles unload their modules from destructors
       // that may run after this file's static objects are gone.
-      return CudaRuntime::open().release();
+      CudaRuntime *runtime = CudaRuntime::open().release();
+      fallbackRuntime.store(runtime);
+      return runtime;
     } catch (const std::exception &error) {
       std::fprintf(stderr,
                    "kvcache runtime: %s called without a CUDA device: %s\n",
@@ -48,14 +53,21 @@ CudaRuntime *runtimeFor(const char *entryPoint) {
   return fallback;
 }
 
-/// The descriptor of a ranked memref, as mgpuMemHostRegisterMemRef gets it:
+/// The first byte of a ranked memref, from its descriptor
 /// { allocated, aligned, offset, sizes[rank], strides[rank] }.
-struct RankedDescriptor {
-  char *allocated;
-  char *aligned;
-  int64_t offset;
-  int64_t sizesAndStrides[1];
-};
+char *memrefStart(void *descriptor, int64_t elementSizeBytes) {
+  auto *words = static_cast<int64_t *>(descriptor);
+  return reinterpret_cast<char *>(words[1]) + words[2] * elementSizeBytes;
+}
+
+/// The bytes of a dense memref: the product of its sizes.
+uint64_t memrefBytes(void *descriptor, int64_t rank, int64_t elementSizeBytes) {
+  auto *sizes = static_cast<int64_t *>(descriptor) + 3;
+  int64_t elements = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    elements *= sizes[d];
+  return static_cast<uint64_t>(elements * elementSizeBytes);
+}
 
 } // namespace
 
@@ -69,6 +81,8 @@ CudaRuntime *globalCudaRuntime() { return installedRuntime.load(); }
 
 } // namespace kvcache::runtime
 
+// Declared in CudaEntryPoints.h; definitions that disagree with a
+// declaration would not compile (extern "C" forbids overloads).
 #define KVCACHE_EXPORT extern "C" __attribute__((visibility("default")))
 
 KVCACHE_EXPORT CUmodule mgpuModuleLoad(void *data, uint64_t gpuBlobSize) {
@@ -82,7 +96,12 @@ KVCACHE_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 KVCACHE_EXPORT void mgpuModuleUnload(CUmodule module) {
-  if (CudaRuntime *runtime = runtimeFor("mgpuModuleUnload"))
+  // Bundles unload from a destructor, possibly after their host removed
+  // its runtime: never open a device just to unload.
+  CudaRuntime *runtime = installedRuntime.load();
+  if (!runtime)
+    runtime = fallbackRuntime.load();
+  if (runtime)
     runtime->unloadModule(module);
 }
 
@@ -100,8 +119,8 @@ KVCACHE_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                                      CUstream stream, void **params,
                                      void **extra, size_t paramsCount) {
   if (CudaRuntime *runtime = runtimeFor("mgpuLaunchKernel"))
-    runtime->launchKernel(function, gridX, gridY, gridZ, blockX, blockY,
-                          blockZ, smem, stream, params, extra,
+    runtime->launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                          smem, stream, params, extra,
                           static_cast<intptr_t>(paramsCount));
 }
 
@@ -184,13 +203,8 @@ KVCACHE_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
   CudaRuntime *runtime = runtimeFor("mgpuMemHostRegisterMemRef");
   if (!runtime)
     return;
-  // A dense memref: its bytes are the product of its sizes.
-  auto *memref = static_cast<RankedDescriptor *>(descriptor);
-  int64_t elements = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    elements *= memref->sizesAndStrides[d];
-  runtime->hostRegister(memref->aligned + memref->offset * elementSizeBytes,
-                        static_cast<uint64_t>(elements * elementSizeBytes));
+  runtime->hostRegister(memrefStart(descriptor, elementSizeBytes),
+                        memrefBytes(descriptor, rank, elementSizeBytes));
 }
 
 KVCACHE_EXPORT void mgpuMemHostUnregister(void *pointer) {
@@ -198,15 +212,12 @@ KVCACHE_EXPORT void mgpuMemHostUnregister(void *pointer) {
     runtime->hostUnregister(pointer);
 }
 
-KVCACHE_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank,
-                                                void *descriptor,
+KVCACHE_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                                 int64_t elementSizeBytes) {
   CudaRuntime *runtime = runtimeFor("mgpuMemHostUnregisterMemRef");
   if (!runtime)
     return;
-  auto *memref = static_cast<RankedDescriptor *>(descriptor);
-  runtime->hostUnregister(memref->aligned +
-                          memref->offset * elementSizeBytes);
+  runtime->hostUnregister(memrefStart(descriptor, elementSizeBytes));
 }
 
 KVCACHE_EXPORT void mgpuSetDefaultDevice(int32_t device) {

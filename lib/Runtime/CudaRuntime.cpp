@@ -44,8 +44,8 @@ bool parseChip(const std::string &target, int &major, int &minor,
   if (target.compare(0, 3, "sm_") != 0)
     return false;
   size_t end = 3;
-  while (end < target.size() && std::isdigit(static_cast<unsigned char>(
-                                    target[end])))
+  while (end < target.size() &&
+         std::isdigit(static_cast<unsigned char>(target[end])))
     ++end;
   std::string digits = target.substr(3, end - 3);
   std::string suffix = target.substr(end);
@@ -70,10 +70,10 @@ std::optional<std::string> targetMismatch(const std::string &target,
   bool archSpecific = false;
   if (!parseChip(target, major, minor, archSpecific))
     return "the bundle's target '" + target + "' is not a CUDA chip (sm_XY)";
-  bool runs = archSpecific ? major == device.computeMajor &&
-                                 minor == device.computeMinor
-                           : major == device.computeMajor &&
-                                 minor <= device.computeMinor;
+  bool runs =
+      archSpecific
+          ? major == device.computeMajor && minor == device.computeMinor
+          : major == device.computeMajor && minor <= device.computeMinor;
   if (runs)
     return std::nullopt;
   return "the bundle's target is " + target + ", device " +
@@ -107,9 +107,11 @@ CudaRuntime::CudaRuntime(const DriverApi &driver, int ordinal) : api(driver) {
   if (count <= 0)
     throw DeviceUnavailableError("the driver reports no CUDA device");
   if (ordinal < 0 || ordinal >= count)
-    throw DeviceUnavailableError(
-        "there is no device " + std::to_string(ordinal) + " (the driver "
-        "reports " + std::to_string(count) + ")");
+    throw DeviceUnavailableError("there is no device " +
+                                 std::to_string(ordinal) +
+                                 " (the driver "
+                                 "reports " +
+                                 std::to_string(count) + ")");
   require(api.cuDeviceGet(&deviceHandle, ordinal), "cuDeviceGet");
   char name[256] = {};
   require(api.cuDeviceGetName(name, sizeof(name) - 1, deviceHandle),
@@ -228,8 +230,8 @@ CUmodule CudaRuntime::loadModuleJIT(const void *image, int optLevel) {
     std::string detail = describeResult(api, result);
     if (log[0])
       detail += "; the JIT says: " + std::string(log);
-    latch({"mgpuModuleLoadJIT", "", false, "cuModuleLoadDataEx", result,
-           detail});
+    latch(
+        {"mgpuModuleLoadJIT", "", false, "cuModuleLoadDataEx", result, detail});
     return nullptr;
   }
   return module;
@@ -238,8 +240,7 @@ CUmodule CudaRuntime::loadModuleJIT(const void *image, int optLevel) {
 void CudaRuntime::unloadModule(CUmodule module) {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    for (auto it = functionsByAddress.begin();
-         it != functionsByAddress.end();)
+    for (auto it = functionsByAddress.begin(); it != functionsByAddress.end();)
       it = it->first.first == module ? functionsByAddress.erase(it) : ++it;
     for (auto it = functionsByName.begin(); it != functionsByName.end();)
       it = it->first.first == module ? functionsByName.erase(it) : ++it;
@@ -276,12 +277,12 @@ CUfunction CudaRuntime::getFunction(CUmodule module, const char *name) {
       return byAddress->second;
     auto byName = functionsByName.find({module, std::string(name)});
     if (byName != functionsByName.end()) {
-      functionsByAddress.emplace(std::make_pair(module, name),
-                                 byName->second);
+      functionsByAddress.emplace(std::make_pair(module, name), byName->second);
       return byName->second;
     }
   }
-  if (!makeCurrent("mgpuModuleGetFunction"))
+  // After a failure the launch that wants this function is skipped anyway.
+  if (hasFailure() || !makeCurrent("mgpuModuleGetFunction"))
     return nullptr;
   CUfunction function = nullptr;
   if (!ok(api.cuModuleGetFunction(&function, module, name),
@@ -293,8 +294,7 @@ CUfunction CudaRuntime::getFunction(CUmodule module, const char *name) {
   functionInfo.paramCount = countParameters(function);
   std::lock_guard<std::mutex> lock(mutex);
   functionsByAddress.emplace(std::make_pair(module, name), function);
-  functionsByName.emplace(std::make_pair(module, std::string(name)),
-                          function);
+  functionsByName.emplace(std::make_pair(module, std::string(name)), function);
   functions.emplace(function, std::move(functionInfo));
   return function;
 }
@@ -332,8 +332,8 @@ void CudaRuntime::launchKernel(CUfunction function, intptr_t gridX,
     }
   }
   auto refuse = [&](std::string detail) {
-    latch({"mgpuLaunchKernel", name, false, "", CUDA_SUCCESS,
-           std::move(detail)});
+    latch(
+        {"mgpuLaunchKernel", name, false, "", CUDA_SUCCESS, std::move(detail)});
   };
   if (!function)
     return refuse("no function to launch (mgpuModuleGetFunction failed)");
@@ -371,14 +371,11 @@ void CudaRuntime::launchKernel(CUfunction function, intptr_t gridX,
     std::lock_guard<std::mutex> lock(mutex);
     lastKernel = name;
   }
-  ok(api.cuLaunchKernel(function, static_cast<unsigned>(gridX),
-                        static_cast<unsigned>(gridY),
-                        static_cast<unsigned>(gridZ),
-                        static_cast<unsigned>(blockX),
-                        static_cast<unsigned>(blockY),
-                        static_cast<unsigned>(blockZ),
-                        static_cast<unsigned>(sharedBytes), stream, params,
-                        extra),
+  ok(api.cuLaunchKernel(
+         function, static_cast<unsigned>(gridX), static_cast<unsigned>(gridY),
+         static_cast<unsigned>(gridZ), static_cast<unsigned>(blockX),
+         static_cast<unsigned>(blockY), static_cast<unsigned>(blockZ),
+         static_cast<unsigned>(sharedBytes), stream, params, extra),
      "mgpuLaunchKernel", "cuLaunchKernel", name);
 }
 
@@ -418,8 +415,8 @@ CUevent CudaRuntime::createEvent() {
     return nullptr;
   CUevent event = nullptr;
   // The host code's events only order work; timing them costs.
-  if (!ok(api.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
-          "mgpuEventCreate", "cuEventCreate"))
+  if (!ok(api.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "mgpuEventCreate",
+          "cuEventCreate"))
     return nullptr;
   return event;
 }
@@ -555,8 +552,7 @@ void CudaRuntime::check(CUresult result, const std::string &call) const {
     throw DeviceError(call + " failed: " + describeResult(api, result));
 }
 
-CUdeviceptr CudaRuntime::allocateDevice(size_t bytes,
-                                        const std::string &what) {
+CUdeviceptr CudaRuntime::allocateDevice(size_t bytes, const std::string &what) {
   size_t rounded = roundUp(bytes == 0 ? 1 : bytes, kAllocationGranule);
   CUdeviceptr pointer = 0;
   check(api.cuMemAlloc(&pointer, rounded),

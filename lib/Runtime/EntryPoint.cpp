@@ -24,12 +24,17 @@ EntryPoint lookupEntry(const SharedLibrary &library,
 }
 
 PackedArguments::PackedArguments(const ManifestFunction &function,
-                                 std::vector<Array> &arrays)
+                                 std::vector<Array> &arrays,
+                                 const std::vector<void *> *basePointers)
     : descriptors(arrays.size()), pointers(arrays.size()) {
   if (arrays.size() != function.arguments.size())
     throw std::logic_error(
         "PackedArguments: " + std::to_string(arrays.size()) + " arrays for " +
         std::to_string(function.arguments.size()) + " arguments");
+  if (basePointers && basePointers->size() != arrays.size())
+    throw std::logic_error(
+        "PackedArguments: " + std::to_string(basePointers->size()) +
+        " base pointers for " + std::to_string(arrays.size()) + " arrays");
   for (size_t i = 0; i < arrays.size(); ++i) {
     Array &array = arrays[i];
     if (function.arguments[i].kind == ArgumentKind::Scalar) {
@@ -40,6 +45,8 @@ PackedArguments::PackedArguments(const ManifestFunction &function,
     std::vector<int64_t> &words = descriptors[i];
     words.assign(3 + 2 * rank, 0);
     void *base = array.data();
+    if (basePointers && (*basePointers)[i])
+      base = (*basePointers)[i];
     std::memcpy(&words[0], &base, sizeof(base)); // allocated
     std::memcpy(&words[1], &base, sizeof(base)); // aligned
     words[2] = 0;                                // offset

@@ -2,7 +2,7 @@
 //
 // A bundle is a directory: the host library, the manifest that says how to
 // call it, and the LLVM IR for inspection. Each target has one entry point
-// here; the GPU target will add compileGPUBundle next to the CPU one.
+// here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,12 +27,20 @@ struct BundleOptions {
   int64_t splits = 0;
   /// The host CPU to generate code for (see SharedLibraryOptions::cpu).
   std::string cpu = "generic";
+  /// "cpu", or the GPU chip the kernels are compiled for ("sm_90a").
+  std::string target = "cpu";
 };
 
 /// Compiles `module` (a graph) with the loops lowering into a CPU bundle.
 /// The manifest is written last, so that a directory with a manifest always
 /// holds a complete bundle.
 mlir::LogicalResult compileCPUBundle(mlir::ModuleOp module,
+                                     const BundleOptions &options);
+
+/// Compiles `module` with convert-kvcache-to-gpu for `options.target` (a
+/// chip) into a GPU bundle: the host library with the cubin embedded, the
+/// manifest, and DIR/<kernel module>.ptx.
+mlir::LogicalResult compileGPUBundle(mlir::ModuleOp module,
                                      const BundleOptions &options);
 
 } // namespace kvcache::compile

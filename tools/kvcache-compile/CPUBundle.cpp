@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Bundle.h"
+#include "BundleSupport.h"
 #include "EntryPoints.h"
 #include "Manifest.h"
 #include "SharedLibrary.h"
@@ -25,68 +26,11 @@ using namespace mlir;
 using namespace kvcache;
 using namespace kvcache::compile;
 
-namespace {
-
-std::string bundlePath(const BundleOptions &options, llvm::StringRef name) {
-  llvm::SmallString<256> path(options.outputDir);
-  llvm::sys::path::append(path, name);
-  return path.str().str();
-}
-
-/// Runs passes with the --mlir-print-ir-*, --mlir-timing ... options that
-/// the tool registers, like mlir-opt does.
-LogicalResult runPipeline(ModuleOp module,
-                          llvm::function_ref<void(OpPassManager &)> build) {
-  PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  build(pm);
-  return pm.run(module);
-}
-
-/// The kvcache.* argument attributes have done their job once the manifest
-/// is read, and LLVM IR translation warns about every attribute of a dialect
-/// it cannot translate.
-void dropABIAttributes(ModuleOp module) {
-  module.walk([](LLVM::LLVMFuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
-      DictionaryAttr attrs = func.getArgAttrDict(i);
-      if (!attrs)
-        continue;
-      SmallVector<NamedAttribute> kept;
-      llvm::copy_if(attrs, std::back_inserter(kept), [](NamedAttribute attr) {
-        return !attr.getName().strref().starts_with("kvcache.");
-      });
-      func.setArgAttrs(i, kept);
-    }
-  });
-}
-
-LogicalResult writeManifestFile(ModuleOp module, const Manifest &manifest,
-                                llvm::StringRef path) {
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
-  if (!file)
-    return emitError(module.getLoc(), error);
-  writeManifest(manifest, file->os());
-  file->keep();
-  return success();
-}
-
-} // namespace
-
 LogicalResult kvcache::compile::compileCPUBundle(ModuleOp module,
                                                  const BundleOptions &options) {
-  // Fail before the expensive work if the bundle cannot be written at all.
-  if (std::error_code ec = llvm::sys::fs::create_directories(options.outputDir))
-    return emitError(module.getLoc(), "cannot create the bundle directory '")
-           << options.outputDir << "': " << ec.message();
-  // A manifest left by an earlier compile would describe a library this
-  // compile may fail to replace.
   std::string manifestPath = bundlePath(options, kManifestName);
-  if (std::error_code ec = llvm::sys::fs::remove(manifestPath))
-    return emitError(module.getLoc(), "cannot remove the old '")
-           << manifestPath << "': " << ec.message();
+  if (failed(prepareBundleDirectory(module, options)))
+    return failure();
 
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.splits = options.splits;

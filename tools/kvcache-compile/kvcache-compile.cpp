@@ -1,6 +1,6 @@
 //===- kvcache-compile.cpp - A kvcache graph to a bundle ------------------===//
 //
-//   kvcache-compile graph.mlir --target=cpu -o DIR [--splits=N]
+//   kvcache-compile graph.mlir --target=cpu|sm_XX -o DIR [--splits=N]
 //
 // Writes DIR/libkernels.so, DIR/manifest.json and DIR/graph.ll. Exit status:
 // 0 on success, 1 when the graph does not compile (diagnostics on stderr),
@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Bundle.h"
+
+#include "kvcache/Conversion/KVCacheToGPU.h"
 
 #include "kvcache/InitAll.h"
 
@@ -19,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -59,7 +62,7 @@ llvm::cl::opt<std::string>
         llvm::cl::init("generic"), llvm::cl::cat(category));
 
 constexpr llvm::StringLiteral kUsage =
-    "usage: kvcache-compile <graph.mlir> --target=cpu -o <dir> "
+    "usage: kvcache-compile <graph.mlir> --target=cpu|sm_XX -o <dir> "
     "[--splits=N] [--mcpu=generic|native|<cpu>]\n";
 
 int usage(llvm::StringRef problem) {
@@ -68,7 +71,8 @@ int usage(llvm::StringRef problem) {
   return 2;
 }
 
-/// The targets kvcache-compile knows; only CPU has a lowering so far.
+/// The targets kvcache-compile knows: the host CPU (the loops lowering) and
+/// NVIDIA chips (sm_80, sm_90a, ...).
 enum class Target { CPU, CUDA, Unknown };
 
 Target parseTarget(llvm::StringRef name) {
@@ -103,21 +107,18 @@ int main(int argc, char **argv) {
   if (splits < 0)
     return usage("--splits must be >= 0, got " + std::to_string(splits));
 
-  switch (parseTarget(target)) {
-  case Target::CPU:
-    break;
-  case Target::CUDA:
-    llvm::WithColor::error(llvm::errs(), "kvcache-compile")
-        << "target '" << target << "' needs the GPU lowering (not built yet)\n";
-    return 1;
-  case Target::Unknown:
+  Target kind = parseTarget(target);
+  if (kind == Target::Unknown)
     return usage("unknown target '" + target + "' (expected cpu or sm_XX)");
-  }
 
   DialectRegistry registry;
   kvcache::registerAllDialects(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  kvcache::registerGPUKernelLoweringDependencies(registry);
+  // gpu.binary's #gpu.select_object embeds the cubin and the module
+  // constructor that loads it when the host code is translated.
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   MLIRContext context(registry);
 
   std::string error;
@@ -139,5 +140,9 @@ int main(int argc, char **argv) {
   options.outputDir = outputDir;
   options.splits = splits;
   options.cpu = cpu;
-  return failed(compileCPUBundle(*module, options)) ? 1 : 0;
+  options.target = target;
+  LogicalResult compiled = kind == Target::CPU
+                               ? compileCPUBundle(*module, options)
+                               : compileGPUBundle(*module, options);
+  return failed(compiled) ? 1 : 0;
 }

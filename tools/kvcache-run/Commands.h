@@ -1,4 +1,4 @@
-//===- Commands.h - kvcache-run's two modes ---------------------*- C++ -*-===//
+//===- Commands.h - kvcache-run's modes -------------------------*- C++ -*-===//
 
 #ifndef KVCACHE_RUN_COMMANDS_H
 #define KVCACHE_RUN_COMMANDS_H
@@ -12,8 +12,8 @@ enum ExitCode : int {
   kExitSuccess = 0,
   kExitBadInput = 1,
   kExitBundleOrInternal = 2,
-  /// The automake/ctest "skipped" code: the bundle is valid but this build
-  /// cannot run it.
+  /// The automake/ctest "skipped" code: the bundle is valid but this
+  /// machine cannot run it (no CUDA device or driver, another chip).
   kExitUnsupported = 77,
 };
 
@@ -21,6 +21,10 @@ enum ExitCode : int {
 /// exit code of an outcome that is not an error (success, unsupported
 /// target); errors are thrown as runtime::InputError or BundleError.
 int runBundle(const RunOptions &options);
+
+/// Measures device-to-device copy bandwidth. Returns kExitUnsupported when
+/// there is no CUDA device; errors are thrown.
+int measureCopyBandwidth(const CopyBandwidthOptions &options);
 
 /// Writes generated inputs; errors are thrown as runtime::InputError.
 int generateInputs(const GenerateOptions &options);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <vector>
@@ -16,13 +17,37 @@ using runtime::InputError;
 
 const char *usage() {
   return R"(usage:
-  kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT [--device cpu]
+  kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT
+      [--device cpu|cuda|cuda:N] [--verbose]
       Runs function NAME of the compiled bundle in DIR (manifest.json and its
       library). Reads IN/<argument>.npy for every argument of the function,
       checks dtypes, ranks, static dims and the cache inputs' consistency,
       calls the entry point and writes every memref argument to
       OUT/<argument>.npy. --entry may be omitted when the bundle has one
-      function.
+      function. --device defaults to the bundle's kind of target: cpu for a
+      "cpu" bundle, cuda (device 0) for a GPU bundle ("sm_90a"), which runs
+      through libcuda.so.1: arguments placed on the device are copied there
+      and back, host-placed ones stay in host memory, workspace arguments
+      are zero-filled device buffers (never read from IN). --verbose prints
+      the device and where each argument was placed.
+
+  kvcache-run DIR --bench [--device cuda|cuda:N] [--entry NAME] --inputs IN
+      [--outputs OUT] [--repeat N] [--warmup N] [--kv-bytes BYTES]
+      [--copy-bandwidth [BYTES]] [--bench-json FILE] [--verbose]
+      Benchmarks a GPU bundle's function: N warm-up calls (default 3), then
+      N timed calls (default 30; the protocol asks for >= 20), each after an
+      L2 flush (a memset of twice the device's L2). Each timed call reports
+      the kernel time (CUDA events on the runtime's stream around the call)
+      and the whole entry call (host clock, launches and syncs included).
+      Prints medians; --kv-bytes adds GB/s = BYTES / median kernel time;
+      --copy-bandwidth adds the copy bandwidth below; --bench-json writes
+      every raw timing.
+
+  kvcache-run --copy-bandwidth [BYTES] [--device cuda|cuda:N] [--repeat N]
+      [--bench-json FILE]
+      Measures a device-to-device copy of BYTES (default 2G; K, M, G
+      suffixes are powers of 1024), read + write counted, median of N runs
+      (default 20), and prints GB/s.
 
   kvcache-run --generate OUTDIR (--context-lengths L1,L2,... | --batch B
       --context-length L) --prompt-length N --num-q-heads H --num-kv-heads K
@@ -38,8 +63,10 @@ dtypes: f32 <f4, f16 <f2, bf16 <u2 (uint16 bit patterns: NumPy has no
 bfloat16), f8E4M3FN |u1 (bit patterns), i32 <i4 or <u4, i64 and index <i8.
 Scalars are 0-d arrays.
 
-exit codes: 0 success, 1 bad input or usage, 2 bundle or internal error,
-77 unsupported bundle target (GPU bundles are not supported yet).
+exit codes: 0 success, 1 bad input or usage, 2 bundle, device or internal
+error (a failed launch names its kernel), 77 unsupported here (no CUDA
+device or driver, a device the bundle's chip cannot run on, an unknown
+bundle target).
 )";
 }
 
@@ -50,6 +77,13 @@ enum class Option {
   Inputs,
   Outputs,
   Device,
+  Verbose,
+  Bench,
+  Repeat,
+  Warmup,
+  BenchJson,
+  KvBytes,
+  CopyBandwidth,
   Generate,
   Batch,
   ContextLengths,
@@ -67,10 +101,15 @@ enum class Option {
   StepsRemaining,
 };
 
+/// Whether an option takes a value: always, never (a flag), or when the
+/// next argument is a number (--copy-bandwidth's byte count).
+enum class Value { Required, None, OptionalNumber };
+
 struct OptionSpec {
   const char *name;
   Option option;
   bool generateOnly;
+  Value value = Value::Required;
 };
 
 constexpr OptionSpec kOptions[] = {
@@ -78,6 +117,13 @@ constexpr OptionSpec kOptions[] = {
     {"inputs", Option::Inputs, false},
     {"outputs", Option::Outputs, false},
     {"device", Option::Device, false},
+    {"verbose", Option::Verbose, false, Value::None},
+    {"bench", Option::Bench, false, Value::None},
+    {"repeat", Option::Repeat, false},
+    {"warmup", Option::Warmup, false},
+    {"bench-json", Option::BenchJson, false},
+    {"kv-bytes", Option::KvBytes, false},
+    {"copy-bandwidth", Option::CopyBandwidth, false, Value::OptionalNumber},
     {"generate", Option::Generate, true},
     {"batch", Option::Batch, true},
     {"context-lengths", Option::ContextLengths, true},
@@ -125,6 +171,49 @@ uint64_t parseUnsigned(Option option, const std::string &text) {
       text[0] > '9')
     throw InputError(flag(option) + ": expected a non-negative integer, got '" +
                      text + "'");
+  return value;
+}
+
+/// A byte count: digits with an optional K, M, G or T suffix (powers of
+/// 1024).
+uint64_t parseBytes(Option option, const std::string &text) {
+  std::string digits = text;
+  uint64_t scale = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+    case 'K':
+      scale = uint64_t(1) << 10;
+      break;
+    case 'M':
+      scale = uint64_t(1) << 20;
+      break;
+    case 'G':
+      scale = uint64_t(1) << 30;
+      break;
+    case 'T':
+      scale = uint64_t(1) << 40;
+      break;
+    }
+    if (scale != 1)
+      digits.pop_back();
+  }
+  errno = 0;
+  char *end = nullptr;
+  unsigned long long value = std::strtoull(digits.c_str(), &end, 10);
+  if (digits.empty() || *end != '\0' || errno == ERANGE || digits[0] < '0' ||
+      digits[0] > '9' || value > UINT64_MAX / scale)
+    throw InputError(flag(option) +
+                     ": expected a byte count (2147483648, 512M, 2G), got '" +
+                     text + "'");
+  return value * scale;
+}
+
+/// A count of runs in [minimum, 1000000].
+int64_t parseCount(Option option, const std::string &text, int64_t minimum) {
+  int64_t value = parseInteger(option, text);
+  if (value < minimum || value > 1000000)
+    throw InputError(flag(option) + " must be in " + std::to_string(minimum) +
+                     "..1000000, got " + text);
   return value;
 }
 
@@ -178,7 +267,16 @@ RawCommandLine tokenize(int argc, char **argv) {
         spec = &candidate;
     if (!spec)
       throw InputError("unknown option '--" + name + "'");
-    if (!value) {
+    if (spec->value == Value::None) {
+      if (value)
+        throw InputError("--" + name + " takes no value");
+      value = "";
+    } else if (spec->value == Value::OptionalNumber) {
+      if (!value)
+        value = i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9'
+                    ? argv[++i]
+                    : "";
+    } else if (!value) {
       if (i + 1 >= argc)
         throw InputError("--" + name + " needs a value");
       value = argv[++i];
@@ -190,37 +288,122 @@ RawCommandLine tokenize(int argc, char **argv) {
   return raw;
 }
 
-RunOptions runOptions(const RawCommandLine &raw) {
+void rejectGenerateOnly(const RawCommandLine &raw) {
   for (const auto &[option, value] : raw.values)
     if (specOf(option).generateOnly)
       throw InputError(flag(option) + " is only valid with --generate");
+}
+
+const std::string *find(const RawCommandLine &raw, Option option) {
+  auto it = raw.values.find(option);
+  return it == raw.values.end() ? nullptr : &it->second;
+}
+
+/// --device: cpu, cuda or cuda:N. Checked here so that a misspelling is a
+/// usage error whatever the bundle.
+std::string deviceOption(const std::string &device) {
+  bool ordinal = device.size() > 5 && device.size() <= 9 &&
+                 device.compare(0, 5, "cuda:") == 0 &&
+                 device.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (device != "cpu" && device != "cuda" && !ordinal)
+    throw InputError("--device must be cpu, cuda or cuda:N, got '" + device +
+                     "'");
+  return device;
+}
+
+/// The options of a timed run: --repeat, --warmup, --bench-json.
+void timingOptions(const RawCommandLine &raw, int64_t &repeat, int64_t &warmup,
+                   std::optional<std::string> &jsonPath) {
+  if (const std::string *value = find(raw, Option::Repeat))
+    repeat = parseCount(Option::Repeat, *value, 1);
+  if (const std::string *value = find(raw, Option::Warmup))
+    warmup = parseCount(Option::Warmup, *value, 0);
+  if (const std::string *value = find(raw, Option::BenchJson)) {
+    if (value->empty())
+      throw InputError("--bench-json needs a file name");
+    jsonPath = *value;
+  }
+}
+
+RunOptions runOptions(const RawCommandLine &raw) {
+  rejectGenerateOnly(raw);
+  RunOptions options;
+  options.bench = raw.values.count(Option::Bench) != 0;
+  if (!options.bench)
+    for (Option option : {Option::Repeat, Option::Warmup, Option::BenchJson,
+                          Option::KvBytes, Option::CopyBandwidth})
+      if (raw.values.count(option))
+        throw InputError(flag(option) + " is only valid with --bench" +
+                         (option == Option::CopyBandwidth
+                              ? std::string(" or without a bundle")
+                              : std::string()));
   if (raw.positionals.size() != 1)
     throw InputError(raw.positionals.empty()
                          ? "missing the bundle directory"
                          : "expected one bundle directory, got " +
                                std::to_string(raw.positionals.size()) +
                                " positional arguments");
-  RunOptions options;
   options.bundleDir = raw.positionals[0];
   auto required = [&](Option option) {
-    auto it = raw.values.find(option);
-    if (it == raw.values.end())
+    const std::string *value = find(raw, option);
+    if (!value)
       throw InputError("missing " + flag(option));
-    return it->second;
+    return *value;
   };
   options.inputsDir = required(Option::Inputs);
-  options.outputsDir = required(Option::Outputs);
-  if (auto it = raw.values.find(Option::Entry); it != raw.values.end())
-    options.entry = it->second;
-  if (auto it = raw.values.find(Option::Device); it != raw.values.end())
-    options.device = it->second;
+  if (options.bench) {
+    if (const std::string *value = find(raw, Option::Outputs))
+      options.outputsDir = *value;
+  } else {
+    options.outputsDir = required(Option::Outputs);
+  }
+  if (const std::string *value = find(raw, Option::Entry))
+    options.entry = *value;
+  if (const std::string *value = find(raw, Option::Device))
+    options.device = deviceOption(*value);
+  options.verbose = raw.values.count(Option::Verbose) != 0;
+  if (options.bench) {
+    BenchOptions &bench = options.benchOptions;
+    timingOptions(raw, bench.repeat, bench.warmup, bench.jsonPath);
+    if (const std::string *value = find(raw, Option::KvBytes))
+      bench.kvBytes = parseBytes(Option::KvBytes, *value);
+    if (const std::string *value = find(raw, Option::CopyBandwidth))
+      bench.copyBytes = value->empty()
+                            ? CopyBandwidthOptions::kDefaultCopyBytes
+                            : parseBytes(Option::CopyBandwidth, *value);
+    if (bench.copyBytes && *bench.copyBytes == 0)
+      throw InputError("--copy-bandwidth must be at least 1 byte");
+  }
+  return options;
+}
+
+CopyBandwidthOptions copyBandwidthOptions(const RawCommandLine &raw) {
+  rejectGenerateOnly(raw);
+  for (Option option : {Option::Entry, Option::Inputs, Option::Outputs,
+                        Option::KvBytes, Option::Verbose})
+    if (raw.values.count(option))
+      throw InputError(flag(option) +
+                       " is not valid with --copy-bandwidth alone (it needs "
+                       "a bundle and --bench)");
+  if (!raw.positionals.empty())
+    throw InputError("unexpected argument '" + raw.positionals[0] +
+                     "' with --copy-bandwidth (a bundle benchmark needs "
+                     "--bench)");
+  CopyBandwidthOptions options;
+  if (const std::string *value = find(raw, Option::Device))
+    options.device = deviceOption(*value);
+  const std::string &bytes = *find(raw, Option::CopyBandwidth);
+  if (!bytes.empty())
+    options.bytes = parseBytes(Option::CopyBandwidth, bytes);
+  if (options.bytes == 0)
+    throw InputError("--copy-bandwidth must be at least 1 byte");
+  timingOptions(raw, options.repeat, options.warmup, options.jsonPath);
   return options;
 }
 
 GenerateOptions generateOptions(const RawCommandLine &raw) {
-  for (Option option :
-       {Option::Entry, Option::Inputs, Option::Outputs, Option::Device})
-    if (raw.values.count(option))
+  for (const auto &[option, value] : raw.values)
+    if (!specOf(option).generateOnly)
       throw InputError(flag(option) + " is not valid with --generate");
   if (!raw.positionals.empty())
     throw InputError("unexpected argument '" + raw.positionals[0] +
@@ -305,6 +488,10 @@ CommandLine parseCommandLine(int argc, char **argv) {
   if (raw.values.count(Option::Generate)) {
     commandLine.mode = CommandLine::Mode::Generate;
     commandLine.generate = generateOptions(raw);
+  } else if (raw.values.count(Option::CopyBandwidth) &&
+             !raw.values.count(Option::Bench)) {
+    commandLine.mode = CommandLine::Mode::CopyBandwidth;
+    commandLine.copyBandwidth = copyBandwidthOptions(raw);
   } else {
     commandLine.mode = CommandLine::Mode::Run;
     commandLine.run = runOptions(raw);

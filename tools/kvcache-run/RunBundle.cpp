@@ -1,13 +1,14 @@
 //===- RunBundle.cpp - Run a bundle's function on .npy files --------------===//
 //
 // The order matters for what a user sees first: the bundle (manifest, target,
-// library, entry symbol) is checked before any input is read, every input
-// before the cache inputs are cross-checked, and everything before the call,
-// so that a failure never leaves half-written outputs.
+// device, library, entry symbol) is checked before any input is read, every
+// input before the cache inputs are cross-checked, and everything before the
+// call, so that a failure never leaves half-written outputs.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "RunCommon.h"
 
 #include "kvcache/Runtime/ArgumentCheck.h"
 #include "kvcache/Runtime/Consistency.h"
@@ -27,6 +28,84 @@ namespace fs = std::filesystem;
 
 namespace {
 
+bool isStatic(const ManifestArgument &argument) {
+  for (int64_t dim : argument.shape)
+    if (dim < 0)
+      return false;
+  return true;
+}
+
+/// The array for one argument: its .npy file or, for a workspace of static
+/// shape whose file is absent (or for any workspace when
+/// `workspacesAreZero`), zeros: a workspace is scratch, its contents do not
+/// matter to the caller.
+Array loadArgument(const ManifestArgument &argument, const fs::path &inputs,
+                   bool workspacesAreZero) {
+  fs::path path = inputs / (argument.name + ".npy");
+  bool isWorkspace = argument.role == ArgumentRole::Workspace;
+  if (isWorkspace && workspacesAreZero) {
+    if (!isStatic(argument))
+      throw BundleError(argument.describe() +
+                        ": a workspace needs a static shape, got " +
+                        formatShape(argument.shape));
+    return Array(acceptedDTypes(argument.elementType).front(), argument.shape);
+  }
+  std::error_code error;
+  if (!fs::exists(path, error)) {
+    if (isWorkspace && isStatic(argument))
+      return Array(acceptedDTypes(argument.elementType).front(),
+                   argument.shape);
+    throw InputError(argument.describe() + ": missing input file '" +
+                     path.string() + "'");
+  }
+  Array array = readNpy(path.string());
+  checkArgument(argument, array);
+  return array;
+}
+
+/// --device: "cpu", "cuda" or "cuda:N".
+struct DeviceChoice {
+  bool cuda = false;
+  int ordinal = 0;
+};
+
+DeviceChoice parseDevice(const std::string &device) {
+  if (device == "cpu")
+    return {};
+  if (device == "cuda")
+    return {true, 0};
+  if (device.compare(0, 5, "cuda:") == 0 && device.size() > 5 &&
+      device.size() <= 9 &&
+      device.find_first_not_of("0123456789", 5) == std::string::npos)
+    return {true, std::stoi(device.substr(5))};
+  throw InputError("--device must be cpu, cuda or cuda:N, got '" + device +
+                   "'");
+}
+
+int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,
+                 const RunOptions &options) {
+  SharedLibrary library = SharedLibrary::open(
+      (fs::path(options.bundleDir) / manifest.library).string());
+  EntryPoint entry = lookupEntry(library, function);
+
+  std::vector<Array> arrays =
+      loadArguments(function, options.inputsDir, /*workspacesAreZero=*/false);
+  createOutputDirectory(options.outputsDir);
+
+  invoke(entry, function, arrays);
+
+  writeOutputs(function, arrays, options.outputsDir);
+  return kExitSuccess;
+}
+
+} // namespace
+
+void requireDirectory(const std::string &path, const char *what) {
+  std::error_code error;
+  if (!fs::is_directory(path, error))
+    throw InputError(std::string(what) + " '" + path + "' is not a directory");
+}
+
 const ManifestFunction &selectFunction(const Manifest &manifest,
                                        const RunOptions &options) {
   if (!options.entry) {
@@ -42,77 +121,63 @@ const ManifestFunction &selectFunction(const Manifest &manifest,
                    manifest.functionNames());
 }
 
-bool isStatic(const ManifestArgument &argument) {
-  for (int64_t dim : argument.shape)
-    if (dim < 0)
-      return false;
-  return true;
+std::vector<Array> loadArguments(const ManifestFunction &function,
+                                 const std::string &inputsDir,
+                                 bool workspacesAreZero) {
+  requireDirectory(inputsDir, "--inputs");
+  std::vector<Array> arrays;
+  for (const ManifestArgument &argument : function.arguments)
+    arrays.push_back(loadArgument(argument, inputsDir, workspacesAreZero));
+  checkCacheConsistency(function, arrays);
+  return arrays;
 }
 
-/// The array for one argument: its .npy file or, for a workspace of static
-/// shape whose file is absent, zeros (a workspace is scratch; its contents
-/// do not matter to the caller).
-Array loadArgument(const ManifestArgument &argument, const fs::path &inputs) {
-  fs::path path = inputs / (argument.name + ".npy");
+void createOutputDirectory(const std::string &outputsDir) {
   std::error_code error;
-  if (!fs::exists(path, error)) {
-    if (argument.role == ArgumentRole::Workspace && isStatic(argument))
-      return Array(acceptedDTypes(argument.elementType).front(),
-                   argument.shape);
-    throw InputError(argument.describe() + ": missing input file '" +
-                     path.string() + "'");
-  }
-  Array array = readNpy(path.string());
-  checkArgument(argument, array);
-  return array;
+  fs::create_directories(outputsDir, error);
+  if (error || !fs::is_directory(outputsDir))
+    throw InputError("--outputs '" + outputsDir +
+                     "': cannot create the directory" +
+                     (error ? ": " + error.message() : std::string()));
 }
 
-void requireDirectory(const std::string &path, const char *what) {
-  std::error_code error;
-  if (!fs::is_directory(path, error))
-    throw InputError(std::string(what) + " '" + path + "' is not a directory");
+void writeOutputs(const ManifestFunction &function,
+                  const std::vector<Array> &arrays,
+                  const std::string &outputsDir) {
+  for (const ManifestArgument &argument : function.arguments)
+    if (argument.kind == ArgumentKind::MemRef)
+      writeNpy((fs::path(outputsDir) / (argument.name + ".npy")).string(),
+               arrays[argument.index]);
 }
-
-} // namespace
 
 int runBundle(const RunOptions &options) {
   requireDirectory(options.bundleDir, "bundle directory");
   Manifest manifest = loadManifest(options.bundleDir);
-  if (manifest.target != "cpu") {
-    std::cerr << "kvcache-run: GPU bundles are not supported yet\n";
-    return kExitUnsupported;
-  }
-  std::string device = options.device.value_or("cpu");
-  if (device != "cpu")
+  // Every target but "cpu" is a GPU bundle, which runs through CUDA.
+  bool gpuBundle = manifest.target != "cpu";
+  std::string device = options.device.value_or(gpuBundle ? "cuda" : "cpu");
+  DeviceChoice choice = parseDevice(device);
+  if (choice.cuda != gpuBundle)
     throw InputError("--device '" + device +
-                     "' does not match the bundle's target 'cpu'");
+                     "' does not match the bundle's target '" +
+                     manifest.target + "' (use --device " +
+                     (gpuBundle ? "cuda" : "cpu") + ")");
+  if (options.bench && !gpuBundle)
+    throw InputError("--bench times GPU bundles; the bundle's target is 'cpu'");
   const ManifestFunction &function = selectFunction(manifest, options);
+  if (gpuBundle)
+    return runCudaBundle(manifest, function, options, choice.ordinal);
+  if (options.verbose)
+    std::cout << "device: cpu (arguments stay in host memory)\n";
+  return runCpuBundle(manifest, function, options);
+}
 
-  SharedLibrary library = SharedLibrary::open(
-      (fs::path(options.bundleDir) / manifest.library).string());
-  EntryPoint entry = lookupEntry(library, function);
-
-  requireDirectory(options.inputsDir, "--inputs");
-  std::vector<Array> arrays;
-  for (const ManifestArgument &argument : function.arguments)
-    arrays.push_back(loadArgument(argument, options.inputsDir));
-  checkCacheConsistency(function, arrays);
-
-  std::error_code error;
-  fs::create_directories(options.outputsDir, error);
-  if (error || !fs::is_directory(options.outputsDir))
-    throw InputError("--outputs '" + options.outputsDir +
-                     "': cannot create the directory" +
-                     (error ? ": " + error.message() : std::string()));
-
-  invoke(entry, function, arrays);
-
-  for (const ManifestArgument &argument : function.arguments)
-    if (argument.kind == ArgumentKind::MemRef)
-      writeNpy(
-          (fs::path(options.outputsDir) / (argument.name + ".npy")).string(),
-          arrays[argument.index]);
-  return kExitSuccess;
+int parseCudaOrdinal(const std::string &device) {
+  DeviceChoice choice = parseDevice(device);
+  if (!choice.cuda)
+    throw InputError("--copy-bandwidth measures a CUDA device; --device '" +
+                     device + "' is not one");
+  return choice.ordinal;
 }
 
 } // namespace kvcache::run

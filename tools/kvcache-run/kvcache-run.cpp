@@ -4,8 +4,9 @@
 // generates such inputs with the paged-cache manager. See `--help`.
 //
 // Exit codes say whose problem a failure is: 1 for bad input or usage (the
-// user's), 2 for a broken bundle or an internal error (the compiler's or
-// ours), 77 for a valid bundle this build cannot run.
+// user's), 2 for a broken bundle, a failed device call or an internal error
+// (the compiler's or ours), 77 for a valid bundle this machine cannot run
+// (no CUDA device).
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,12 +38,20 @@ int main(int argc, char **argv) {
       return run::runBundle(commandLine.run);
     case run::CommandLine::Mode::Generate:
       return run::generateInputs(commandLine.generate);
+    case run::CommandLine::Mode::CopyBandwidth:
+      return run::measureCopyBandwidth(commandLine.copyBandwidth);
     }
   } catch (const runtime::InputError &error) {
     std::cerr << "kvcache-run: error: " << error.what() << "\n";
     return run::kExitBadInput;
   } catch (const runtime::BundleError &error) {
     std::cerr << "kvcache-run: bundle error: " << error.what() << "\n";
+    return run::kExitBundleOrInternal;
+  } catch (const runtime::DeviceUnavailableError &error) {
+    std::cerr << "kvcache-run: no CUDA device: " << error.what() << "\n";
+    return run::kExitUnsupported;
+  } catch (const runtime::DeviceError &error) {
+    std::cerr << "kvcache-run: device error: " << error.what() << "\n";
     return run::kExitBundleOrInternal;
   } catch (const std::bad_alloc &) {
     std::cerr << "kvcache-run: internal error: out of memory\n";

@@ -27,6 +27,7 @@
 #include "llvm/ADT/StringRef.h"
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
@@ -37,19 +38,26 @@ inline constexpr llvm::StringLiteral kNumSmsHook = "kvcache_runtime_num_sms";
 inline constexpr llvm::StringLiteral kWorkspaceHook =
     "kvcache_runtime_workspace";
 
-/// The PTX feature a chip needs from LLVM's NVPTX backend (`+ptx80` for
-/// sm_80 .. sm_90a; newer chips need newer PTX).
+/// The PTX feature a chip needs from LLVM's NVPTX backend: `+ptx80` for
+/// sm_80 .. sm_90a, `+ptx88` for sm_100 and newer.
 llvm::StringRef ptxFeaturesForChip(llvm::StringRef chip);
 
 /// Lowers a module that went through kvcache-drop-optional-fields,
 /// convert-kvcache-to-gpu and kvcache-expand-inputs: upstream's
 /// `gpu-lower-to-nvvm-pipeline` with the chip always given
-/// (`cubin-chip=<chip> cubin-features=<ptxFeaturesForChip> cubin-format=<format>`).
-/// The result holds a `gpu.binary @kvcache_kernels` (a cubin for "bin",
-/// which needs `ptxas` on PATH or under CUDA_ROOT/CUDA_HOME/CUDA_PATH; PTX
-/// text for "isa") and host code in the LLVM dialect whose launches
-/// `mlir-translate --mlir-to-llvmir` turns into `mgpu*` calls. `chip` must be
-/// the one given to convert-kvcache-to-gpu.
+/// (`cubin-chip=<chip> cubin-features=<ptxFeaturesForChip>
+/// cubin-format=<format>`). The result holds a `gpu.binary @kvcache_kernels` (a
+/// cubin for "bin", which needs `ptxas` on PATH or under
+/// CUDA_ROOT/CUDA_HOME/CUDA_PATH; PTX text for "isa") and host code in the LLVM
+/// dialect whose launches `mlir-translate --mlir-to-llvmir` turns into `mgpu*`
+/// calls. `chip` must be the one given to convert-kvcache-to-gpu.
+/// Registers what buildGPUKernelLoweringPipeline needs beyond the dialects:
+/// the `#nvvm.target` serialization interface and the LLVM IR translations
+/// of the builtin, llvm, nvvm and gpu dialects. Stock mlir-opt registers
+/// them; a tool with its own registry (kvcache-opt, kvcache-compile) must
+/// call this, or gpu-module-to-binary crashes on the target attribute.
+void registerGPUKernelLoweringDependencies(mlir::DialectRegistry &registry);
+
 void buildGPUKernelLoweringPipeline(mlir::OpPassManager &pm,
                                     llvm::StringRef chip,
                                     llvm::StringRef format = "bin");

@@ -115,9 +115,8 @@ public:
   /// against the kernel's parameter list when the driver can say it.
   void launchKernel(cuda::CUfunction function, intptr_t gridX, intptr_t gridY,
                     intptr_t gridZ, intptr_t blockX, intptr_t blockY,
-                    intptr_t blockZ, int32_t sharedBytes,
-                    cuda::CUstream stream, void **params, void **extra,
-                    intptr_t paramsCount);
+                    intptr_t blockZ, int32_t sharedBytes, cuda::CUstream stream,
+                    void **params, void **extra, intptr_t paramsCount);
   /// The runtime's stream; destroyStream keeps it.
   cuda::CUstream createStream();
   void destroyStream(cuda::CUstream stream);
@@ -180,9 +179,8 @@ private:
   /// Records `failure` unless one is latched already.
   void latch(CudaFailure failure);
   /// Latches a failed driver call; returns whether `result` is success.
-  bool ok(cuda::CUresult result, const char *entryPoint,
-          const char *driverCall, const std::string &kernel = {},
-          bool afterKernel = false);
+  bool ok(cuda::CUresult result, const char *entryPoint, const char *driverCall,
+          const std::string &kernel = {}, bool afterKernel = false);
   /// Makes the context current on the calling thread (once per thread).
   bool makeCurrent(const char *entryPoint);
   int64_t countParameters(cuda::CUfunction function);

@@ -34,8 +34,11 @@ EntryPoint lookupEntry(const SharedLibrary &library,
 class PackedArguments {
 public:
   /// `arrays[i]` is bound to `function.arguments[i]` and passed
-  /// checkArgument.
-  PackedArguments(const ManifestFunction &function, std::vector<Array> &arrays);
+  /// checkArgument. A memref's descriptor points at its array's storage,
+  /// or at `basePointers[i]` when that is given and not null (the array's
+  /// copy in device memory); the sizes and strides are the array's.
+  PackedArguments(const ManifestFunction &function, std::vector<Array> &arrays,
+                  const std::vector<void *> *basePointers = nullptr);
 
   void **data() { return pointers.data(); }
   size_t size() const { return pointers.size(); }

@@ -64,8 +64,7 @@ struct DecodeConfig {
     // query has exactly `group` rows: chunks of that size waste no lanes.
     int64_t lanesPerThread = vectorsPerThread * shape.vectorWidth();
     int64_t maxRows = std::clamp<int64_t>(64 / lanesPerThread, 1, 8);
-    rowsPerChunk =
-        multiToken ? maxRows : std::min(shape.groupSize(), maxRows);
+    rowsPerChunk = multiToken ? maxRows : std::min(shape.groupSize(), maxRows);
     // Two keys per step keep more loads in flight, unless the rows already
     // fill the registers.
     unroll = rowsPerChunk * lanesPerThread >= 64 ? 1 : 2;
@@ -73,7 +72,7 @@ struct DecodeConfig {
     // loads in flight. When the rows' state is small, ask for 128 registers
     // per thread (four 128-thread CTAs per SM) instead of the ~170 ptxas
     // takes on its own; larger states would spill.
-    if (rowsPerChunk * (2 * lanesPerThread + 2) <= 80)
+    if (rowsPerChunk * (2 * lanesPerThread + 2) <= 72)
       minBlocksPerSM = std::max<int64_t>(1, 512 / shape.blockSize);
   }
 };
@@ -91,8 +90,7 @@ struct RowState {
       llvm::append_range(values, row);
     return values;
   }
-  static RowState unflatten(ValueRange values, int64_t rows,
-                            int64_t vectors) {
+  static RowState unflatten(ValueRange values, int64_t rows, int64_t vectors) {
     RowState state;
     state.max.assign(values.begin(), values.begin() + rows);
     state.sum.assign(values.begin() + rows, values.begin() + 2 * rows);
@@ -101,6 +99,29 @@ struct RowState {
       state.acc.emplace_back(begin, begin + vectors);
     }
     return state;
+  }
+};
+
+/// The raw K and V vectors a thread loads for one step: k[u][v] and v[u][v]
+/// for its u-th key and v-th vector.
+struct StepVectors {
+  SmallVector<SmallVector<Value>> k, v;
+
+  SmallVector<Value> flatten() const {
+    SmallVector<Value> values;
+    for (const auto *side : {&k, &v})
+      for (const auto &key : *side)
+        llvm::append_range(values, key);
+    return values;
+  }
+  static StepVectors unflatten(ValueRange values, int64_t keys,
+                               int64_t vectors) {
+    StepVectors step;
+    auto next = values.begin();
+    for (auto *side : {&step.k, &step.v})
+      for (int64_t u = 0; u < keys; ++u, next += vectors)
+        side->emplace_back(next, next + vectors);
+    return step;
   }
 };
 
@@ -114,9 +135,13 @@ public:
 
 private:
   void processRows(int64_t rows);
-  RowState keyStep(Value firstKey, Value windowEnd, Value window,
-                   ArrayRef<Value> limits, ArrayRef<SmallVector<Value>> q,
-                   RowState state);
+  RowState streamKeys(Value windowBegin, Value windowEnd, Value window,
+                      ArrayRef<Value> limits, ArrayRef<SmallVector<Value>> q,
+                      RowState state);
+  StepVectors loadStep(Value firstKey, Value windowEnd, Value window);
+  RowState computeStep(Value firstKey, Value windowEnd, ArrayRef<Value> limits,
+                       ArrayRef<SmallVector<Value>> q, const StepVectors &kv,
+                       RowState state);
   RowState mergeWarpLanes(RowState state);
   void writeRows(int64_t rows, Value chunkStart, const RowState &state);
 
@@ -142,7 +167,8 @@ private:
 
 gpu::GPUFuncOp DecodeKernelBuilder::build(StringRef name, TypeRange argTypes) {
   MLIRContext *ctx = e.b.getContext();
-  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Type f32 = e.b.getF32Type();
   int64_t maxRows = config.rowsPerChunk;
   SmallVector<Type> buffers = {
@@ -195,8 +221,7 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
     // rows past the end repeat the last row and are never written.
     SmallVector<Value> limits;
     SmallVector<SmallVector<Value>> q;
-    Value scale = e.splat(shape.f32VectorType(),
-                          e.f32(shape.scale * kLog2E));
+    Value scale = e.splat(shape.f32VectorType(), e.f32(shape.scale * kLog2E));
     for (int64_t r = 0; r < rows; ++r) {
       Value flat = e.minU(e.add(chunkStart, e.index(r)), lastRow);
       Value token = e.divU(flat, group);
@@ -207,21 +232,20 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
                            : numKeys);
       SmallVector<Value> rowQ;
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
-        rowQ.push_back(e.mulF(
-            e.extToF32(e.loadVector(shape.vectorType(), arg(kDecodeQ),
-                                    {qRow, qHead, laneOffset(v)})),
-            scale));
+        rowQ.push_back(
+            e.mulF(e.extToF32(e.loadVector(shape.vectorType(), arg(kDecodeQ),
+                                           {qRow, qHead, laneOffset(v)})),
+                   scale));
       q.push_back(std::move(rowQ));
     }
     // The chunk's last row sees the most keys.
     Value keyEnd = splitEnd;
     if (shape.causal) {
       Value chunkLast =
-          e.sub(e.minU(e.add(chunkStart, e.index(rows)), numRows),
-                e.index(1));
-      keyEnd = e.minU(splitEnd, e.add(cacheLength,
-                                      e.add(e.divU(chunkLast, group),
-                                            e.index(1))));
+          e.sub(e.minU(e.add(chunkStart, e.index(rows)), numRows), e.index(1));
+      keyEnd =
+          e.minU(splitEnd, e.add(cacheLength,
+                                 e.add(e.divU(chunkLast, group), e.index(1))));
     }
 
     RowState state;
@@ -240,24 +264,19 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
         firstPage, endPage, windowPages, state.flatten(),
         [&](Value window, ValueRange values) {
           e.ifThen(e.ult(tid, e.sub(endPage, window)), [&] {
-            e.store(e.load(arg(kDecodeLookupTable),
-                           {request, e.add(window, tid)}),
-                    pageIds, tid);
+            e.store(
+                e.load(arg(kDecodeLookupTable), {request, e.add(window, tid)}),
+                pageIds, tid);
           });
           e.barrier();
           Value windowBegin = e.maxU(splitBegin, e.mul(window, pageSize));
-          Value windowEnd = e.minU(
-              keyEnd, e.mul(e.add(window, windowPages), pageSize));
-          SmallVector<Value> result = e.loop(
-              windowBegin, windowEnd,
-              e.index(config.keysPerStep * config.unroll), values,
-              [&](Value firstKey, ValueRange inner) {
-                RowState current = RowState::unflatten(
-                    inner, rows, config.vectorsPerThread);
-                return keyStep(firstKey, windowEnd, window, limits, q,
-                               std::move(current))
-                    .flatten();
-              });
+          Value windowEnd =
+              e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
+          SmallVector<Value> result =
+              streamKeys(
+                  windowBegin, windowEnd, window, limits, q,
+                  RowState::unflatten(values, rows, config.vectorsPerThread))
+                  .flatten();
           // The next window overwrites the ids this one reads.
           e.barrier();
           return result;
@@ -268,37 +287,89 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
   });
 }
 
-RowState DecodeKernelBuilder::keyStep(Value firstKey, Value windowEnd,
-                                      Value window, ArrayRef<Value> limits,
-                                      ArrayRef<SmallVector<Value>> q,
-                                      RowState state) {
+RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
+                                         Value window, ArrayRef<Value> limits,
+                                         ArrayRef<SmallVector<Value>> q,
+                                         RowState state) {
+  // Software pipelining: the loads of step i + 1 are in flight while step i
+  // computes, so a CTA keeps twice the bytes in flight. The prologue loads
+  // page ids of the window only, hence the guard for an empty window.
+  int64_t rows = limits.size();
+  SmallVector<Type> types =
+      llvm::to_vector(ValueRange(state.flatten()).getTypes());
+  SmallVector<Value> result = e.ifThenElse(
+      e.ult(windowBegin, windowEnd), types,
+      [&] {
+        Value stepKeys = e.index(config.keysPerStep * config.unroll);
+        SmallVector<Value> carried = state.flatten();
+        size_t numState = carried.size();
+        llvm::append_range(carried,
+                           loadStep(windowBegin, windowEnd, window).flatten());
+        SmallVector<Value> final =
+            e.loop(windowBegin, windowEnd, stepKeys, carried,
+                   [&](Value firstKey, ValueRange values) {
+                     StepVectors next =
+                         loadStep(e.add(firstKey, stepKeys), windowEnd, window);
+                     StepVectors current = StepVectors::unflatten(
+                         values.drop_front(numState), config.unroll,
+                         config.vectorsPerThread);
+                     SmallVector<Value> yielded =
+                         computeStep(
+                             firstKey, windowEnd, limits, q, current,
+                             RowState::unflatten(values.take_front(numState),
+                                                 rows, config.vectorsPerThread))
+                             .flatten();
+                     llvm::append_range(yielded, next.flatten());
+                     return yielded;
+                   });
+        final.resize(numState);
+        return final;
+      },
+      [&] { return state.flatten(); });
+  return RowState::unflatten(result, rows, config.vectorsPerThread);
+}
+
+StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
+                                          Value window) {
   Value pageSize = e.index(shape.pageSize);
   Value lastKey = e.sub(windowEnd, e.index(1));
   Value kvBlocks = arg(kDecodeKvBlocks), layer = arg(kDecodeLayer);
-  int64_t rows = limits.size();
-
-  // Loads first (all keys of the step, K then V), so they are in flight
-  // together. Keys past the window's end load its last key and are masked.
-  SmallVector<Value> keys, inWindow;
-  SmallVector<SmallVector<Value>> k, v;
+  // Keys past the window's end load its last key (a staged page id, a valid
+  // address); computeStep masks them.
+  StepVectors step;
   for (int64_t u = 0; u < config.unroll; ++u) {
-    Value key = e.add(firstKey,
-                      e.add(e.index(u * config.keysPerStep), keySlot));
-    keys.push_back(key);
-    inWindow.push_back(e.ult(key, windowEnd));
+    Value key =
+        e.add(firstKey, e.add(e.index(u * config.keysPerStep), keySlot));
     Value clamped = e.minU(key, lastKey);
-    Value page = e.loadUnsigned(
-        pageIds, e.sub(e.divU(clamped, pageSize), window));
+    Value page =
+        e.loadUnsigned(pageIds, e.sub(e.divU(clamped, pageSize), window));
     Value slot = e.remU(clamped, pageSize);
     SmallVector<Value> keyVectors, valueVectors;
     for (int64_t kv = 0; kv < 2; ++kv)
       for (int64_t w = 0; w < config.vectorsPerThread; ++w)
         (kv == 0 ? keyVectors : valueVectors)
-            .push_back(e.loadVector(shape.vectorType(), kvBlocks,
-                                    {page, e.index(kv), layer, slot, kvHead,
-                                     laneOffset(w)}));
-    k.push_back(std::move(keyVectors));
-    v.push_back(std::move(valueVectors));
+            .push_back(e.loadVector(
+                shape.vectorType(), kvBlocks,
+                {page, e.index(kv), layer, slot, kvHead, laneOffset(w)}));
+    step.k.push_back(std::move(keyVectors));
+    step.v.push_back(std::move(valueVectors));
+  }
+  return step;
+}
+
+RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
+                                          ArrayRef<Value> limits,
+                                          ArrayRef<SmallVector<Value>> q,
+                                          const StepVectors &kv,
+                                          RowState state) {
+  int64_t rows = limits.size();
+  const auto &k = kv.k;
+  const auto &v = kv.v;
+  SmallVector<Value> keys, inWindow;
+  for (int64_t u = 0; u < config.unroll; ++u) {
+    keys.push_back(
+        e.add(firstKey, e.add(e.index(u * config.keysPerStep), keySlot)));
+    inWindow.push_back(e.ult(keys.back(), windowEnd));
   }
 
   Value noScore = e.f32(-std::numeric_limits<float>::infinity());
@@ -351,8 +422,7 @@ RowState DecodeKernelBuilder::mergeWarpLanes(RowState state) {
       Value newMax = e.maxF(state.max[r], otherMax);
       Value mine = e.exp2(e.subF(state.max[r], newMax));
       Value theirs = e.exp2(e.subF(otherMax, newMax));
-      state.sum[r] =
-          e.fma(state.sum[r], mine, e.mulF(otherSum, theirs));
+      state.sum[r] = e.fma(state.sum[r], mine, e.mulF(otherSum, theirs));
       state.max[r] = newMax;
       Value mineVector = e.splat(shape.f32VectorType(), mine);
       Value theirsVector = e.splat(shape.f32VectorType(), theirs);
@@ -376,12 +446,10 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
   // Lanes of the warp's first key slot hold the merged warp state.
   e.ifThen(e.ult(lane, e.index(config.threadsPerKey)), [&] {
     for (int64_t r = 0; r < rows; ++r) {
-      Value rowBase =
-          e.mul(e.add(e.mul(warp, e.index(rows)), e.index(r)),
-                e.index(headDim));
+      Value rowBase = e.mul(e.add(e.mul(warp, e.index(rows)), e.index(r)),
+                            e.index(headDim));
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
-        e.storeVector(state.acc[r][v], warpAcc,
-                      e.add(rowBase, laneOffset(v)));
+        e.storeVector(state.acc[r][v], warpAcc, e.add(rowBase, laneOffset(v)));
     }
   });
   e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.index(0)), [&] {
@@ -397,67 +465,65 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
   // Thread t merges the warps' states for (row, vector) pairs t, t + block…
   Value vectorsPerRow = e.index(shape.vectorsPerRow());
   Value group = e.index(shape.groupSize());
-  e.loop(tid, e.index(rows * shape.vectorsPerRow()), e.index(shape.blockSize),
-         [&](Value item) {
-           Value r = e.divU(item, vectorsPerRow);
-           Value lanes = e.mul(e.remU(item, vectorsPerRow), e.index(width));
-           SmallVector<Value> maxes, sums;
-           Value max = e.f32(kNoScore);
-           for (int64_t w = 0; w < config.warps; ++w) {
-             Value base = e.mul(e.add(e.index(w * rows), r), e.index(2));
-             maxes.push_back(e.load(warpMaxSum, base));
-             sums.push_back(e.load(warpMaxSum, e.add(base, e.index(1))));
-             max = e.maxF(max, maxes.back());
-           }
-           Value sum = e.f32(0.0f);
-           Value acc = e.zeros(shape.f32VectorType());
-           for (int64_t w = 0; w < config.warps; ++w) {
-             Value weight = e.exp2(e.subF(maxes[w], max));
-             sum = e.fma(sums[w], weight, sum);
-             Value partial = e.loadVector(
-                 shape.f32VectorType(), warpAcc,
-                 e.add(e.mul(e.add(e.index(w * rows), r), e.index(headDim)),
-                       lanes));
-             acc = e.fma(e.splat(shape.f32VectorType(), weight), partial, acc);
-           }
-           // A row with no key in this split (causal limit, or a split past
-           // the request's keys) has sum 0: output 0, log-sum-exp -inf.
-           Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
-           Value inverse = e.select(
-               nonEmpty, arith::DivFOp::create(e.b, e.loc, e.f32(1.0f), sum),
-               e.f32(0.0f));
-           Value normalised =
-               e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
-           Value flat = e.add(chunkStart, r);
-           e.ifThen(e.ult(flat, numRows), [&] {
-             Value qRow = e.add(first, e.divU(flat, group));
-             Value qHead = e.add(e.mul(kvHead, group), e.remU(flat, group));
-             e.ifThenElse(
-                 e.cmp(arith::CmpIPredicate::eq, numPartitions, e.index(1)),
-                 [&] {
-                   e.storeVector(e.truncTo(shape.elementType, normalised),
-                                 arg(kDecodeOut), {qRow, qHead, lanes});
-                 },
-                 [&] {
-                   Value slots = e.gridDim(gpu::Dimension::x);
-                   Value partial = e.add(
-                       e.mul(e.add(e.mul(qRow, e.index(shape.numQHeads)),
-                                   qHead),
-                             slots),
-                       split);
-                   e.storeVector(normalised, arg(kDecodePartialOut),
-                                 e.add(e.mul(partial, e.index(headDim)),
-                                       lanes));
-                   e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
-                            [&] {
-                              Value lse = e.select(
-                                  nonEmpty, e.addF(max, e.log2(sum)),
-                                  e.f32(-std::numeric_limits<float>::infinity()));
-                              e.store(lse, arg(kDecodePartialLse), partial);
-                            });
-                 });
-           });
-         });
+  e.loop(
+      tid, e.index(rows * shape.vectorsPerRow()), e.index(shape.blockSize),
+      [&](Value item) {
+        Value r = e.divU(item, vectorsPerRow);
+        Value lanes = e.mul(e.remU(item, vectorsPerRow), e.index(width));
+        SmallVector<Value> maxes, sums;
+        Value max = e.f32(kNoScore);
+        for (int64_t w = 0; w < config.warps; ++w) {
+          Value base = e.mul(e.add(e.index(w * rows), r), e.index(2));
+          maxes.push_back(e.load(warpMaxSum, base));
+          sums.push_back(e.load(warpMaxSum, e.add(base, e.index(1))));
+          max = e.maxF(max, maxes.back());
+        }
+        Value sum = e.f32(0.0f);
+        Value acc = e.zeros(shape.f32VectorType());
+        for (int64_t w = 0; w < config.warps; ++w) {
+          Value weight = e.exp2(e.subF(maxes[w], max));
+          sum = e.fma(sums[w], weight, sum);
+          Value partial = e.loadVector(
+              shape.f32VectorType(), warpAcc,
+              e.add(e.mul(e.add(e.index(w * rows), r), e.index(headDim)),
+                    lanes));
+          acc = e.fma(e.splat(shape.f32VectorType(), weight), partial, acc);
+        }
+        // A row with no key in this split (causal limit, or a split past
+        // the request's keys) has sum 0: output 0, log-sum-exp -inf.
+        Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
+        Value inverse = e.select(
+            nonEmpty, arith::DivFOp::create(e.b, e.loc, e.f32(1.0f), sum),
+            e.f32(0.0f));
+        Value normalised = e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
+        Value flat = e.add(chunkStart, r);
+        e.ifThen(e.ult(flat, numRows), [&] {
+          Value qRow = e.add(first, e.divU(flat, group));
+          Value qHead = e.add(e.mul(kvHead, group), e.remU(flat, group));
+          e.ifThenElse(
+              e.cmp(arith::CmpIPredicate::eq, numPartitions, e.index(1)),
+              [&] {
+                e.storeVector(e.truncTo(shape.elementType, normalised),
+                              arg(kDecodeOut), {qRow, qHead, lanes});
+              },
+              [&] {
+                Value slots = e.gridDim(gpu::Dimension::x);
+                Value partial = e.add(
+                    e.mul(e.add(e.mul(qRow, e.index(shape.numQHeads)), qHead),
+                          slots),
+                    split);
+                e.storeVector(normalised, arg(kDecodePartialOut),
+                              e.add(e.mul(partial, e.index(headDim)), lanes));
+                e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
+                         [&] {
+                           Value lse = e.select(
+                               nonEmpty, e.addF(max, e.log2(sum)),
+                               e.f32(-std::numeric_limits<float>::infinity()));
+                           e.store(lse, arg(kDecodePartialLse), partial);
+                         });
+              });
+        });
+      });
   // The next chunk overwrites the warps' states.
   e.barrier();
 }

@@ -3,7 +3,6 @@
 #include "Emitter.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -22,7 +21,8 @@ Value Emitter::f32(float value) {
 }
 Value Emitter::zeros(VectorType type) {
   return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+      b, loc,
+      DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
 }
 
 Value Emitter::add(Value x, Value y) {
@@ -69,12 +69,21 @@ Value Emitter::mulF(Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }
 Value Emitter::maxF(Value x, Value y) {
-  // maxnum (PTX max.f32): the masked -inf scores never win against a real
-  // score, and no NaN appears to propagate.
-  return arith::MaxNumFOp::create(b, loc, x, y);
+  // NVVM's fmax (PTX max.f32): arith.maxnumf becomes a libdevice call
+  // (__nv_fmaxf). Masked -inf scores never win against a real score.
+  return LLVM::CallIntrinsicOp::create(b, loc, b.getF32Type(),
+                                       b.getStringAttr("llvm.nvvm.fmax.f"),
+                                       ValueRange{x, y})
+      .getResult(0);
 }
 Value Emitter::fma(Value x, Value y, Value z) {
-  return math::FmaOp::create(b, loc, x, y, z);
+  // A multiply and an add that LLVM may contract into one fma.rn.f32:
+  // math.fma on a scalar becomes a libdevice call (__nv_fmaf), which links
+  // only when CUDA's libdevice happens to be found.
+  auto contract = arith::FastMathFlagsAttr::get(b.getContext(),
+                                                arith::FastMathFlags::contract);
+  Value product = arith::MulFOp::create(b, loc, x, y, contract);
+  return arith::AddFOp::create(b, loc, product, z, contract);
 }
 Value Emitter::cmpF(arith::CmpFPredicate predicate, Value x, Value y) {
   return arith::CmpFOp::create(b, loc, predicate, x, y);
@@ -182,8 +191,7 @@ void Emitter::loop(Value lb, Value ub, Value step,
 void Emitter::ifThen(Value condition, function_ref<void()> body) {
   scf::IfOp::create(b, loc, condition, [&](OpBuilder &nested, Location) {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(nested.getInsertionBlock(),
-                        nested.getInsertionPoint());
+    b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
     body();
     scf::YieldOp::create(b, loc);
   });

@@ -83,11 +83,11 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   Value numSms =
       func::CallOp::create(b, e.loc, hooks.numSms, ValueRange()).getResult(0);
   Value sms = arith::MaxSIOp::create(
-      b, e.loc,
-      arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms), one);
-  Value slots = e.maxU(
-      one, e.minU(e.index(options.splitsCap),
-                  e.divU(sms, e.mul(batch, e.index(numKvHeads)))));
+      b, e.loc, arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms),
+      one);
+  Value slots =
+      e.maxU(one, e.minU(e.index(options.splitsCap),
+                         e.divU(sms, e.mul(batch, e.index(numKvHeads)))));
   if (dispatchMetadata) {
     // The host's choice, clamped to what was launched; never fewer than one.
     Value chosen = arith::IndexCastOp::create(
@@ -131,7 +131,8 @@ void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,
   args[kStoreKvBlocks] = GetOp::create(b, e.loc, bundle, Field::kv_blocks);
   args[kStoreCacheLengths] =
       GetOp::create(b, e.loc, bundle, Field::cache_lengths);
-  args[kStoreLookupTable] = GetOp::create(b, e.loc, bundle, Field::lookup_table);
+  args[kStoreLookupTable] =
+      GetOp::create(b, e.loc, bundle, Field::lookup_table);
   args[kStoreKey] = op.getKey();
   args[kStoreValue] = op.getValue();
   args[kStoreRowOffsets] = op.getInputRowOffsets();
@@ -161,8 +162,9 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   Value cacheLengths = GetOp::create(b, e.loc, bundle, Field::cache_lengths);
   Value lookupTable = GetOp::create(b, e.loc, bundle, Field::lookup_table);
   Value maxLengths = GetOp::create(b, e.loc, bundle, Field::max_lengths);
+  // The host's split count matters only when the option does not force one.
   Value dispatchMetadata;
-  if (type.hasField(Field::attention_dispatch_metadata))
+  if (options.splits == 0 && type.hasField(Field::attention_dispatch_metadata))
     dispatchMetadata =
         GetOp::create(b, e.loc, bundle, Field::attention_dispatch_metadata);
 
@@ -188,12 +190,10 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     Value partialElements = e.mul(partials, e.index(shape.headDim));
     Value f32Bytes = e.index(4);
     Value bytes = e.mul(e.add(partialElements, partials), f32Bytes);
-    Value address =
-        func::CallOp::create(
-            b, e.loc, hooks.workspace,
-            ValueRange{arith::IndexCastOp::create(b, e.loc, b.getI64Type(),
-                                                  bytes)})
-            .getResult(0);
+    Value address = func::CallOp::create(b, e.loc, hooks.workspace,
+                                         ValueRange{arith::IndexCastOp::create(
+                                             b, e.loc, b.getI64Type(), bytes)})
+                        .getResult(0);
     Value workspace = memrefAtAddress(e, address, bytes);
     Value partialOut = viewF32(e, workspace, zero, partialElements);
     Value partialLse =
@@ -216,14 +216,14 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     e.ifThenElse(
         e.cmp(arith::CmpIPredicate::eq, maxPromptLength, e.index(1)),
         [&] {
-          launch(e, kernels.get(KernelKind::Decode, shape, typesOf(args)),
-                 grid, shape.blockSize, args);
+          launch(e, kernels.get(KernelKind::Decode, shape, typesOf(args)), grid,
+                 shape.blockSize, args);
         },
         [&] {
-          launch(e,
-                 kernels.get(KernelKind::DecodeMultiToken, shape,
-                             typesOf(args)),
-                 grid, shape.blockSize, args);
+          launch(
+              e,
+              kernels.get(KernelKind::DecodeMultiToken, shape, typesOf(args)),
+              grid, shape.blockSize, args);
         });
 
     // One slot means one partition, which wrote `out` itself; `slots` does
@@ -251,9 +251,9 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     args[kPrefillRowOffsets] = op.getInputRowOffsets();
     args[kPrefillOut] = op.getOut();
     args[kPrefillLayer] = op.getLayer();
-    Value blocks = e.ceilDivU(e.mul(maxPromptLength,
-                                    e.index(shape.groupSize())),
-                              e.index(prefillRowsPerBlock(shape)));
+    Value blocks =
+        e.ceilDivU(e.mul(maxPromptLength, e.index(shape.groupSize())),
+                   e.index(prefillRowsPerBlock(shape)));
     launch(e, kernels.get(KernelKind::Prefill, shape, typesOf(args)),
            {blocks, numKvHeads, batch}, shape.blockSize, args);
   };

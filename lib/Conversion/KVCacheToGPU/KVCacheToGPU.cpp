@@ -35,10 +35,9 @@ constexpr StringLiteral kPassName = "convert-kvcache-to-gpu";
 LogicalResult checkKernelShape(Operation *op, const KernelShape &shape) {
   if (shape.headDim % shape.vectorWidth() != 0)
     return op->emitOpError("head_dim ")
-           << shape.headDim << " is not a multiple of "
-           << shape.vectorWidth() << " (one 16-byte vector of "
-           << shape.elementType << "); " << kPassName
-           << " does not lower it yet";
+           << shape.headDim << " is not a multiple of " << shape.vectorWidth()
+           << " (one 16-byte vector of " << shape.elementType << "); "
+           << kPassName << " does not lower it yet";
   auto type = cast<InputsType>(op->getOperand(0).getType());
   SmallVector<std::pair<StringRef, Value>> operands;
   if (auto store = dyn_cast<StoreOp>(op))
@@ -103,13 +102,14 @@ struct ConvertKVCacheToGPUPass
     if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0)
       return module.emitError()
              << kPassName << ": block-size must be a multiple of 32 in "
-             << "[32, 1024], got " << blockSize;
+             << "[32, 1024], got " << blockSize.getValue();
     if (splitsCap < 1)
       return module.emitError()
-             << kPassName << ": splits-cap must be >= 1, got " << splitsCap;
+             << kPassName << ": splits-cap must be >= 1, got "
+             << splitsCap.getValue();
     if (splits < 0)
       return module.emitError()
-             << kPassName << ": splits must be >= 0, got " << splits;
+             << kPassName << ": splits must be >= 0, got " << splits.getValue();
     return success();
   }
 

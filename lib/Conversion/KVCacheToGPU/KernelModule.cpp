@@ -9,19 +9,16 @@
 using namespace mlir;
 using namespace kvcache::gpukernels;
 
-gpu::GPUFuncOp kvcache::gpukernels::createKernel(OpBuilder &b, Location loc,
-                                                 StringRef name,
-                                                 TypeRange argTypes,
-                                                 TypeRange workgroupBuffers,
-                                                 int64_t blockSize,
-                                                 int64_t minBlocksPerSM) {
+gpu::GPUFuncOp kvcache::gpukernels::createKernel(
+    OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
+    TypeRange workgroupBuffers, int64_t blockSize, int64_t minBlocksPerSM) {
   auto kernel = gpu::GPUFuncOp::create(
       b, loc, name, b.getFunctionType(argTypes, {}), workgroupBuffers);
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   // The block size is fixed per kernel: LLVM gets ranges for thread ids and
   // ptxas a launch bound (.maxntid), which lets it budget registers.
-  kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(blockSize), 1, 1}));
+  kernel.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(blockSize), 1, 1}));
   if (minBlocksPerSM > 0)
     kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                     b.getI32IntegerAttr(minBlocksPerSM));
@@ -73,8 +70,9 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
   std::string readable;
   llvm::raw_string_ostream os(readable);
   os << "kvcache_" << kindName(kind) << "_" << shape.elementType << "_d"
-     << shape.headDim << "_p" << shape.pageSize << "_kv" << shape.numKvHeads
-     << "_q" << shape.numQHeads << (shape.causal ? "_causal" : "");
+     << shape.headDim << "_p" << shape.pageSize << "_kv" << shape.numKvHeads;
+  if (kind != KernelKind::Store)
+    os << "_q" << shape.numQHeads << (shape.causal ? "_causal" : "");
   std::string key = readable;
   llvm::raw_string_ostream keyStream(key);
   keyStream << "|" << llvm::bit_cast<uint32_t>(shape.scale) << "|"

@@ -45,8 +45,8 @@ struct KernelShape {
   }
   /// The same lanes in f32, as the kernels compute.
   mlir::VectorType f32VectorType() const {
-    return mlir::VectorType::get({vectorWidth()},
-                                 mlir::Float32Type::get(elementType.getContext()));
+    return mlir::VectorType::get(
+        {vectorWidth()}, mlir::Float32Type::get(elementType.getContext()));
   }
 };
 
@@ -112,12 +112,10 @@ int64_t prefillRowsPerBlock(const KernelShape &shape);
 /// (16-byte aligned) and a known block size, and leaves `b` inside it,
 /// before its `gpu.return`. A nonzero `minBlocksPerSM` asks ptxas to fit
 /// that many CTAs per SM (it caps registers per thread accordingly).
-mlir::gpu::GPUFuncOp createKernel(mlir::OpBuilder &b, mlir::Location loc,
-                                  llvm::StringRef name,
-                                  mlir::TypeRange argTypes,
-                                  mlir::TypeRange workgroupBuffers,
-                                  int64_t blockSize,
-                                  int64_t minBlocksPerSM = 0);
+mlir::gpu::GPUFuncOp
+createKernel(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef name,
+             mlir::TypeRange argTypes, mlir::TypeRange workgroupBuffers,
+             int64_t blockSize, int64_t minBlocksPerSM = 0);
 
 /// Each builder emits one kernel at `b`'s insertion point (inside the
 /// gpu.module) and returns it.
@@ -132,13 +130,11 @@ mlir::gpu::GPUFuncOp buildDecodeKernel(mlir::OpBuilder &b, mlir::Location loc,
                                        mlir::TypeRange argTypes,
                                        const KernelShape &shape,
                                        bool multiToken);
-mlir::gpu::GPUFuncOp buildCombineKernel(mlir::OpBuilder &b,
-                                        mlir::Location loc,
+mlir::gpu::GPUFuncOp buildCombineKernel(mlir::OpBuilder &b, mlir::Location loc,
                                         llvm::StringRef name,
                                         mlir::TypeRange argTypes,
                                         const KernelShape &shape);
-mlir::gpu::GPUFuncOp buildPrefillKernel(mlir::OpBuilder &b,
-                                        mlir::Location loc,
+mlir::gpu::GPUFuncOp buildPrefillKernel(mlir::OpBuilder &b, mlir::Location loc,
                                         llvm::StringRef name,
                                         mlir::TypeRange argTypes,
                                         const KernelShape &shape);

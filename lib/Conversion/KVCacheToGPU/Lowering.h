@@ -54,8 +54,7 @@ struct RuntimeHooks {
 KernelShape getKernelShape(mlir::Operation *op, const LaunchOptions &options);
 
 /// Replaces `op` by host code that launches the store kernel.
-void lowerStore(StoreOp op, KernelCache &kernels,
-                const LaunchOptions &options);
+void lowerStore(StoreOp op, KernelCache &kernels, const LaunchOptions &options);
 
 /// Replaces `op` by host code that picks decode or prefill on
 /// max_lengths[0][0], chooses the split count and launches.

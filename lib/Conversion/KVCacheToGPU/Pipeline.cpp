@@ -3,17 +3,34 @@
 #include "kvcache/Conversion/KVCacheToGPU.h"
 
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 
 StringRef kvcache::ptxFeaturesForChip(StringRef chip) {
-  // LLVM's default PTX version for a chip can be older than the chip needs
-  // (sm_90a needs PTX 8.0); Blackwell chips need PTX 8.6.
-  if (chip.starts_with("sm_10") || chip.starts_with("sm_11") ||
-      chip.starts_with("sm_12"))
-    return "+ptx86";
+  // LLVM's default PTX version for a chip can be older than the chip needs:
+  // sm_90a needs PTX 8.0, Blackwell (sm_100 and newer) up to PTX 8.8.
+  unsigned version = 0;
+  if (chip.consume_front("sm_") &&
+      !chip.take_while(llvm::isDigit).getAsInteger(10, version) &&
+      version >= 100)
+    return "+ptx88";
   return "+ptx80";
+}
+
+void kvcache::registerGPUKernelLoweringDependencies(DialectRegistry &registry) {
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
 }
 
 void kvcache::buildGPUKernelLoweringPipeline(OpPassManager &pm, StringRef chip,

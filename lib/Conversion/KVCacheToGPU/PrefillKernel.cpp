@@ -35,7 +35,8 @@ struct PrefillConfig {
     int64_t vectors = shape.vectorsPerRow();
     // About 32 lanes of q and accumulator per thread: enough work per
     // shuffle, few enough registers.
-    int64_t maxVectorsPerThread = std::max<int64_t>(1, 32 / shape.vectorWidth());
+    int64_t maxVectorsPerThread =
+        std::max<int64_t>(1, 32 / shape.vectorWidth());
     while (threadsPerRow < 32 && vectors % (threadsPerRow * 2) == 0 &&
            vectors / threadsPerRow > maxVectorsPerThread)
       threadsPerRow *= 2;
@@ -55,9 +56,10 @@ int64_t kvcache::gpukernels::prefillRowsPerBlock(const KernelShape &shape) {
   return PrefillConfig(shape).rowsPerBlock;
 }
 
-gpu::GPUFuncOp kvcache::gpukernels::buildPrefillKernel(
-    OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
-    const KernelShape &shape) {
+gpu::GPUFuncOp
+kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
+                                        StringRef name, TypeRange argTypes,
+                                        const KernelShape &shape) {
   PrefillConfig config(shape);
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
@@ -86,8 +88,8 @@ gpu::GPUFuncOp kvcache::gpukernels::buildPrefillKernel(
   Value cacheLength = e.loadUnsigned(arg(kPrefillCacheLengths), request);
   Value numKeys = e.add(cacheLength, numTokens);
   Value numRows = e.mul(numTokens, group);
-  Value rowBase = e.mul(e.blockId(gpu::Dimension::x),
-                        e.index(config.rowsPerBlock));
+  Value rowBase =
+      e.mul(e.blockId(gpu::Dimension::x), e.index(config.rowsPerBlock));
 
   // Blocks past the request's rows exit together (no barrier is skipped).
   e.ifThen(e.ult(rowBase, numRows), [&] {
@@ -98,17 +100,16 @@ gpu::GPUFuncOp kvcache::gpukernels::buildPrefillKernel(
     Value token = e.divU(clamped, group);
     Value qHead = e.add(e.mul(kvHead, group), e.remU(clamped, group));
     Value qRow = e.add(first, token);
-    Value limit = shape.causal
-                      ? e.add(cacheLength, e.add(token, e.index(1)))
-                      : numKeys;
+    Value limit =
+        shape.causal ? e.add(cacheLength, e.add(token, e.index(1))) : numKeys;
     Value keyEnd = numKeys;
     if (shape.causal) {
       Value lastRow =
           e.sub(e.minU(e.add(rowBase, e.index(config.rowsPerBlock)), numRows),
                 e.index(1));
-      keyEnd = e.minU(numKeys, e.add(cacheLength,
-                                     e.add(e.divU(lastRow, group),
-                                           e.index(1))));
+      keyEnd =
+          e.minU(numKeys,
+                 e.add(cacheLength, e.add(e.divU(lastRow, group), e.index(1))));
     }
     auto laneOffset = [&](int64_t v) {
       return e.mul(e.add(e.index(v * config.threadsPerRow), part),
@@ -130,34 +131,33 @@ gpu::GPUFuncOp kvcache::gpukernels::buildPrefillKernel(
         e.index(0), keyEnd, e.index(config.tileKeys), init,
         [&](Value tileStart, ValueRange values) {
           // Stage the tile: consecutive threads load consecutive vectors.
-          e.loop(tid, e.index(config.tileKeys * shape.vectorsPerRow()),
-                 e.index(shape.blockSize), [&](Value item) {
-                   Value tileKey = e.divU(item, vectorsPerRow);
-                   Value lanes =
-                       e.mul(e.remU(item, vectorsPerRow), e.index(width));
-                   Value key = e.add(tileStart, tileKey);
-                   SmallVector<Value> loaded = e.ifThenElse(
-                       e.ult(key, keyEnd), {vectorType, vectorType},
-                       [&] {
-                         Value page = e.loadUnsigned(
-                             arg(kPrefillLookupTable),
-                             {request, e.divU(key, pageSize)});
-                         Value slot = e.remU(key, pageSize);
-                         SmallVector<Value> kv;
-                         for (int64_t which = 0; which < 2; ++which)
-                           kv.push_back(e.loadVector(
-                               vectorType, arg(kPrefillKvBlocks),
-                               {page, e.index(which), arg(kPrefillLayer), slot,
-                                kvHead, lanes}));
-                         return kv;
-                       },
-                       [&] {
-                         return SmallVector<Value>(2, e.zeros(vectorType));
-                       });
-                   Value at = e.add(e.mul(tileKey, headDim), lanes);
-                   e.storeVector(loaded[0], keyTile, at);
-                   e.storeVector(loaded[1], valueTile, at);
-                 });
+          e.loop(
+              tid, e.index(config.tileKeys * shape.vectorsPerRow()),
+              e.index(shape.blockSize), [&](Value item) {
+                Value tileKey = e.divU(item, vectorsPerRow);
+                Value lanes =
+                    e.mul(e.remU(item, vectorsPerRow), e.index(width));
+                Value key = e.add(tileStart, tileKey);
+                SmallVector<Value> loaded = e.ifThenElse(
+                    e.ult(key, keyEnd), {vectorType, vectorType},
+                    [&] {
+                      Value page =
+                          e.loadUnsigned(arg(kPrefillLookupTable),
+                                         {request, e.divU(key, pageSize)});
+                      Value slot = e.remU(key, pageSize);
+                      SmallVector<Value> kv;
+                      for (int64_t which = 0; which < 2; ++which)
+                        kv.push_back(e.loadVector(
+                            vectorType, arg(kPrefillKvBlocks),
+                            {page, e.index(which), arg(kPrefillLayer), slot,
+                             kvHead, lanes}));
+                      return kv;
+                    },
+                    [&] { return SmallVector<Value>(2, e.zeros(vectorType)); });
+                Value at = e.add(e.mul(tileKey, headDim), lanes);
+                e.storeVector(loaded[0], keyTile, at);
+                e.storeVector(loaded[1], valueTile, at);
+              });
           e.barrier();
 
           SmallVector<Value> scores;

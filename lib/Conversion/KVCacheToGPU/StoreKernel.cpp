@@ -47,14 +47,12 @@ Value findRequest(Emitter &e, Value offsets, Value row, Value batch) {
 
 } // namespace
 
-gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b,
-                                                     Location loc,
+gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
                                                      StringRef name,
                                                      TypeRange argTypes,
                                                      const KernelShape &shape) {
-  auto kernel =
-      createKernel(b, loc, name, argTypes, /*workgroupBuffers=*/{},
-                   shape.blockSize);
+  auto kernel = createKernel(b, loc, name, argTypes, /*workgroupBuffers=*/{},
+                             shape.blockSize);
   Emitter e(b, loc);
   auto arg = [&](StoreArg which) { return kernel.getArgument(which); };
   Value kvBlocks = arg(kStoreKvBlocks), offsets = arg(kStoreRowOffsets);
@@ -68,9 +66,8 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b,
     Value first = e.loadUnsigned(offsets, request);
     // Rows before offsets[0] belong to no request either.
     e.ifThen(e.cmp(arith::CmpIPredicate::ule, first, row), [&] {
-      Value position =
-          e.add(e.loadUnsigned(arg(kStoreCacheLengths), request),
-                e.sub(row, first));
+      Value position = e.add(e.loadUnsigned(arg(kStoreCacheLengths), request),
+                             e.sub(row, first));
       Value pageSize = e.index(shape.pageSize);
       Value page = e.loadUnsigned(arg(kStoreLookupTable),
                                   {request, e.divU(position, pageSize)});
@@ -82,14 +79,13 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b,
       e.loop(e.threadId(), e.index(shape.numKvHeads * vectorsPerRow),
              e.index(shape.blockSize), [&](Value vectorIndex) {
                Value head = e.divU(vectorIndex, perRow);
-               Value lane =
-                   e.mul(e.remU(vectorIndex, perRow),
-                         e.index(shape.vectorWidth()));
+               Value lane = e.mul(e.remU(vectorIndex, perRow),
+                                  e.index(shape.vectorWidth()));
                for (auto [kv, rows] :
                     {std::pair(int64_t(0), arg(kStoreKey)),
                      std::pair(int64_t(1), arg(kStoreValue))}) {
-                 Value vector = e.loadVector(shape.vectorType(), rows,
-                                             {row, head, lane});
+                 Value vector =
+                     e.loadVector(shape.vectorType(), rows, {row, head, lane});
                  e.storeVector(vector, kvBlocks,
                                {page, e.index(kv), layer, slot, head, lane});
                }

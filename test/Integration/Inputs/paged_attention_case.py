@@ -11,8 +11,9 @@ page = lookup_table[b, pos // page_size], slot = pos % page_size.
 
 bf16 has no NumPy dtype: bf16 arrays are written as uint16 bit patterns
 ('<u2'), rounded to nearest even from f32, and the reference decodes the same
-bits. Tolerances (max abs error): on the CPU f32 1e-5, f16 2e-3, bf16 1e-2;
-on a GPU bf16 and f16 2e-2 (f32 2e-3).
+bits. Tolerances (max abs error): on the CPU f32 1e-5, f16 2e-3, bf16 4e-3
+(twice bf16's half-ulp for outputs below 1); on a GPU bf16 and f16 2e-2
+(f32 2e-3).
 
 Dominant-key cases (--dominant): one key per request outscores every other by
 6 * sqrt(head_dim) (>= 48, so the others' weights are below e^-48 ~ 1e-21)
@@ -47,7 +48,7 @@ import numpy as np
 
 TARGETS = ("cpu", "sm_90a", "sm_80")
 DEVICES = ("cpu", "cuda")
-CPU_TOLERANCE = {"f32": 1e-5, "f16": 2e-3, "bf16": 1e-2}
+CPU_TOLERANCE = {"f32": 1e-5, "f16": 2e-3, "bf16": 4e-3}
 GPU_TOLERANCE = {"f32": 2e-3, "f16": 2e-2, "bf16": 2e-2}
 # Rows that see their dominant key (f16/bf16): a quarter of a 1/64 step.
 DOMINANT_TOLERANCE = 1.0 / 256

@@ -1,0 +1,54 @@
+//===- IRFuzzer.cpp - Fuzz parse, verify and the bundle passes ------------===//
+//
+// Mutated IR goes through the parser, the verifier and
+// kvcache-drop-optional-fields, kvcache-expand-inputs, kvcache-pack-inputs.
+// Any diagnostic is fine; a crash, a sanitizer report or a hang is a bug.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kvcache/Dialect/KVCache/Transforms/Passes.h"
+#include "kvcache/InitAll.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace {
+mlir::MLIRContext &context() {
+  static mlir::MLIRContext *ctx = [] {
+    mlir::DialectRegistry registry;
+    kvcache::registerAllDialects(registry);
+    auto *created = new mlir::MLIRContext(
+        registry, mlir::MLIRContext::Threading::DISABLED);
+    created->loadAllAvailableDialects();
+    // Inputs may use any dialect; unregistered ops exercise the passes'
+    // unknown-user checks.
+    created->allowUnregisteredDialects();
+    return created;
+  }();
+  return *ctx;
+}
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  mlir::MLIRContext &ctx = context();
+  mlir::ScopedDiagnosticHandler silence(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  std::string_view text(reinterpret_cast<const char *>(data), size);
+  mlir::ParserConfig config(&ctx);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, config);
+  if (!module)
+    return 0;
+  mlir::PassManager pm(&ctx);
+  pm.addPass(kvcache::createDropOptionalFields());
+  pm.addPass(kvcache::createExpandInputs());
+  pm.addPass(kvcache::createPackInputs());
+  (void)pm.run(*module);
+  return 0;
+}

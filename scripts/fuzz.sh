@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-22 (ASan + libFuzzer) in build-fuzz/
+# and runs each for SECONDS (default 60). Seeds come from the lit tests; a
+# crash leaves its input in build-fuzz/artifacts/ and fails the script.
+#   usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+seconds=${1:-60}
+dir=${FUZZ_BUILD_DIR:-build-fuzz}
+
+for pkg in clang-22 libclang-rt-22-dev; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg"
+  fi
+done
+
+# -Werror stays with the main (g++) build: a second compiler's new warnings
+# must not stop the fuzzers.
+if [[ ! -f "$dir/build.ninja" ]]; then
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DKVCACHE_FUZZ=ON -DKVCACHE_WERROR=OFF
+fi
+cmake --build "$dir" --target kvcache-ir-fuzzer kvcache-runtime-fuzzer
+
+/usr/bin/python3 fuzz/seed.py . "$dir/seeds"
+mkdir -p "$dir/corpus/ir" "$dir/corpus/runtime" "$dir/artifacts"
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+status=0
+for target in ir runtime; do
+  echo "== kvcache-$target-fuzzer for ${seconds}s"
+  "$dir/bin/kvcache-$target-fuzzer" "$dir/corpus/$target" "$dir/seeds/$target" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    -artifact_prefix="$dir/artifacts/$target-" -print_final_stats=1 \
+    2> "$dir/$target.log" || status=$?
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|ERROR|crash" \
+    "$dir/$target.log" | tail -4
+done
+exit "$status"

@@ -1,0 +1,147 @@
+// RUN: kvcache-opt %s --convert-kvcache-to-gpu --split-input-file | FileCheck %s
+// RUN: kvcache-opt %s --convert-kvcache-to-gpu --split-input-file | FileCheck %s --check-prefix=NEG
+// RUN: kvcache-opt %s --convert-kvcache-to-gpu="splits=4" --split-input-file | FileCheck %s --check-prefix=FORCED
+
+// Nothing in the output computes exp through libdevice or multiplies in i32.
+// NEG-NOT: math.exp
+// NEG-NOT: math.log
+// NEG-NOT: arith.muli {{.*}} : i32
+// NEG-NOT: arith.addi {{.*}} : i32
+// NEG-NOT: gpu.alloc
+// NEG-NOT: kvcache.attention
+// NEG-NOT: kvcache.store
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// The host side: decode or prefill on max_lengths[0][0] (a host field), the
+// split count by MAX's rule from the runtime's SM count and
+// max_lengths[0][1], a workspace from the runtime, and a decode grid of
+// (slots, kv heads, batch).
+// CHECK-LABEL: module attributes {gpu.container_module}
+// CHECK-DAG:   func.func private @kvcache_runtime_num_sms() -> i32
+// CHECK-DAG:   func.func private @kvcache_runtime_workspace(i64) -> i64
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME:      %[[KV:.*]]: !kv, %[[LAYER:.*]]: index, %[[Q:.*]]: memref<?x32x128xbf16>, %[[OFFSETS:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<?x32x128xbf16>)
+// CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %[[KV]][kv_blocks]
+// CHECK-DAG:     %[[LENS:.*]] = kvcache.get %[[KV]][cache_lengths]
+// CHECK-DAG:     %[[TABLE:.*]] = kvcache.get %[[KV]][lookup_table]
+// CHECK-DAG:     %[[MAXLEN:.*]] = kvcache.get %[[KV]][max_lengths]
+// CHECK:         %[[BATCH:.*]] = memref.dim %[[LENS]], %{{.*}} : memref<?xi32>
+// CHECK:         %[[ROWS:.*]] = memref.dim %[[Q]], %{{.*}} : memref<?x32x128xbf16>
+// CHECK:         %[[MAXQ32:.*]] = memref.load %[[MAXLEN]][%[[C0:.*]], %[[C0]]] : memref<?x2xi32>
+// CHECK:         %[[MAXQ:.*]] = arith.index_castui %[[MAXQ32]] : i32 to index
+// CHECK:         %[[MAXK32:.*]] = memref.load %[[MAXLEN]][%[[C0]], %{{.*}}] : memref<?x2xi32>
+// CHECK:         %[[MAXK:.*]] = arith.index_castui %[[MAXK32]] : i32 to index
+// CHECK:         %[[DECODE:.*]] = arith.cmpi ule, %[[MAXQ]], %c8 : index
+// CHECK:         %[[KVHEADS:.*]] = arith.constant 8 : index
+// CHECK:         scf.if
+// CHECK-NEXT:      scf.if %[[DECODE]] {
+// CHECK:             %[[SMS:.*]] = func.call @kvcache_runtime_num_sms() : () -> i32
+// CHECK:             %[[CTAS:.*]] = arith.muli %[[BATCH]], %{{.*}} : index
+// CHECK:             arith.divui %{{.*}}, %[[CTAS]] : index
+// CHECK:             %[[SLOTS:.*]] = arith.maxui
+// CHECK:             %[[BYLEN:.*]] = arith.divui %[[MAXK]], %c512 : index
+// CHECK:             %[[NP:.*]] = arith.minui %[[SLOTS]], %{{.*}} : index
+// CHECK:             %[[ADDR:.*]] = func.call @kvcache_runtime_workspace(%{{.*}}) : (i64) -> i64
+// CHECK:             llvm.inttoptr %[[ADDR]] : i64 to !llvm.ptr
+// CHECK:             %[[WS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<?xi8>
+// CHECK:             %[[PARTIAL:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
+// CHECK:             %[[LSE:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
+// CHECK:             scf.if
+// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index)
+// CHECK:             } else {
+// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]])
+// CHECK:             %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
+// CHECK:             scf.if %[[SPLIT]] {
+// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
+// CHECK:           } else {
+// CHECK:             %[[PREFILL_ROWS:.*]] = arith.muli %[[MAXQ]], %c4{{.*}} : index
+// CHECK:             %[[PREFILL_BLOCKS:.*]] = arith.ceildivui %[[PREFILL_ROWS]], %c32{{.*}} : index
+// CHECK:             gpu.launch_func @kvcache_kernels::@kvcache_prefill_bf16_d128_p128_kv8_q32_causal blocks in (%[[PREFILL_BLOCKS]], %[[KVHEADS]], %[[BATCH]])
+
+// A forced split count needs no SM count.
+// FORCED-LABEL: func.func @attention(
+// FORCED-NOT:     kvcache_runtime_num_sms
+// FORCED:         %[[FOUR:.*]] = arith.constant 4 : index
+// FORCED:         gpu.launch_func @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[FOUR]],
+// FORCED-SAME:        %[[FOUR]] : index)
+
+// The decode kernel: partitions past the active count exit; page ids staged
+// in workgroup memory; 128-bit K/V loads at 64-bit page offsets; dot
+// products summed with xor shuffles; exp2/log2 from NVVM intrinsics.
+// CHECK-LABEL: gpu.module @kvcache_kernels
+// CHECK:       gpu.func @kvcache_decode_bf16_d128_p128_kv8_q32_causal(%[[K_BLOCKS:[^:]*]]: memref<?x2x32x128x8x128xbf16>,
+// CHECK-SAME:      %[[K_NP:[^:]*]]: index) workgroup(%[[K_PAGES:[^ ]*]] : memref<128xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64},
+// CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 4 : i32}
+// CHECK:         %[[K_SPLIT:.*]] = gpu.block_id  x
+// CHECK:         %[[K_ACTIVE:.*]] = arith.cmpi ult, %[[K_SPLIT]], %[[K_NP]] : index
+// CHECK-NEXT:    scf.if %[[K_ACTIVE]] {
+// CHECK:           vector.load %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
+// CHECK:           memref.store %{{.*}}, %[[K_PAGES]][%{{.*}}] : memref<128xi32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.barrier
+// CHECK:           %[[K_PAGE32:.*]] = memref.load %[[K_PAGES]][%{{.*}}] : memref<128xi32, #gpu.address_space<workgroup>>
+// CHECK:           %[[K_PAGE:.*]] = arith.index_castui %[[K_PAGE32]] : i32 to index
+// CHECK:           vector.load %[[K_BLOCKS]][%[[K_PAGE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x32x128x8x128xbf16>, vector<8xbf16>
+// CHECK:           gpu.shuffle  xor %{{.*}} : f32
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
+// CHECK:       gpu.func @kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal(
+// CHECK:       gpu.func @kvcache_combine_bf16_d128_p128_kv8_q32_causal(
+// CHECK:       gpu.func @kvcache_prefill_bf16_d128_p128_kv8_q32_causal(
+// CHECK-SAME:      workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offsets: memref<?xi32>, %out: memref<?x32x128xbf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {causal} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x2x64xf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<4xi64>>
+
+// With dispatch metadata, its num_partitions entry is the split count,
+// clamped to [1, slots].
+// CHECK-LABEL: func.func @metadata(
+// CHECK:         %[[META:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
+// CHECK:         func.call @kvcache_runtime_num_sms()
+// CHECK:         %[[SLOTS:.*]] = arith.maxui
+// CHECK:         %[[CHOSEN64:.*]] = memref.load %[[META]][%c2{{.*}}] : memref<4xi64>
+// CHECK:         %[[CHOSEN:.*]] = arith.index_cast %[[CHOSEN64]] : i64 to index
+// CHECK:         %[[ATLEAST1:.*]] = arith.maxsi %[[CHOSEN]], %c1{{.*}} : index
+// CHECK:         %[[NP:.*]] = arith.minsi %[[ATLEAST1]], %[[SLOTS]] : index
+// CHECK:         gpu.launch_func @kvcache_kernels::@kvcache_decode_f16_d64_p16_kv2_q8 blocks in (%[[SLOTS]], {{.*}}, %[[NP]] : index)
+// FORCED-LABEL: func.func @metadata(
+// FORCED-NOT:     attention_dispatch_metadata
+// FORCED:         return
+func.func @metadata(%kv: !kv, %layer: index, %q: memref<?x8x64xf16>, %offsets: memref<?xi32>, %out: memref<?x8x64xf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {scale = 0.5 : f32} : !kv, memref<?x8x64xf16>, memref<?xi32>, memref<?x8x64xf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x64xf32>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// Store: one CTA per new row (a grid of total tokens, none when empty); the
+// kernel finds the row's request by binary search, its page once, and
+// copies 16 bytes per thread (vector<4xf32>) into the page at a 64-bit
+// index.
+// CHECK-LABEL: func.func @store(
+// CHECK-SAME:      %[[KV:[^:]*]]: !kv, %[[LAYER:[^:]*]]: index, %[[K:[^:]*]]: memref<?x2x64xf32>, %[[V:[^:]*]]: memref<?x2x64xf32>, %[[OFFSETS:[^:]*]]: memref<?xi32>)
+// CHECK:         %[[ROWS:.*]] = memref.dim %[[K]], %{{.*}} : memref<?x2x64xf32>
+// CHECK:         scf.if
+// CHECK:           gpu.launch_func @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index)
+// CHECK-NOT:     kvcache_runtime
+// CHECK:       gpu.func @kvcache_store_f32_d64_p16_kv2(%[[S_BLOCKS:[^:]*]]: memref<?x2x2x16x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_TABLE:[^:]*]]: memref<?x?xi32>, %[[S_K:[^:]*]]: memref<?x2x64xf32>, %[[S_V:[^:]*]]: memref<?x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_LAYER:[^:]*]]: index)
+// CHECK:         %[[ROW:.*]] = gpu.block_id  x
+// CHECK:         scf.while
+// CHECK:         %[[PAGE32:.*]] = memref.load %[[S_TABLE]]
+// CHECK:         %[[PAGE:.*]] = arith.index_castui %[[PAGE32]] : i32 to index
+// CHECK:         scf.for
+// CHECK:           %[[KVEC:.*]] = vector.load %[[S_K]][%[[ROW]], %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x64xf32>, vector<4xf32>
+// CHECK:           vector.store %[[KVEC]], %[[S_BLOCKS]][%[[PAGE]], %c0{{.*}}, %[[S_LAYER]], %{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x2x16x2x64xf32>, vector<4xf32>
+// CHECK:           %[[VVEC:.*]] = vector.load %[[S_V]]
+// CHECK:           vector.store %[[VVEC]], %[[S_BLOCKS]][%[[PAGE]], %c1{{.*}}, %[[S_LAYER]],
+func.func @store(%kv: !kv, %layer: index, %k: memref<?x2x64xf32>, %v: memref<?x2x64xf32>, %offsets: memref<?xi32>) {
+  kvcache.store %kv, %layer, %k, %v, %offsets : !kv, memref<?x2x64xf32>, memref<?x2x64xf32>, memref<?xi32>
+  return
+}

@@ -1,0 +1,44 @@
+//===- BundleSupport.h - What every bundle target does ----------*- C++ -*-===//
+
+#ifndef KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLESUPPORT_H
+#define KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLESUPPORT_H
+
+#include "Bundle.h"
+#include "Manifest.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace kvcache::compile {
+
+/// `name` inside the bundle directory.
+std::string bundlePath(const BundleOptions &options, llvm::StringRef name);
+
+/// Creates the bundle directory and removes a manifest an earlier compile
+/// left there.
+mlir::LogicalResult prepareBundleDirectory(mlir::ModuleOp module,
+                                           const BundleOptions &options);
+
+/// Runs passes with the --mlir-print-ir-*, --mlir-timing ... options that
+/// the tool registers, like mlir-opt does.
+mlir::LogicalResult
+runPipeline(mlir::ModuleOp module,
+            llvm::function_ref<void(mlir::OpPassManager &)> build);
+
+/// Removes the kvcache.* argument attributes of LLVM functions: they have
+/// done their job once the manifest is read, and LLVM IR translation warns
+/// about every attribute of a dialect it cannot translate.
+void dropABIAttributes(mlir::ModuleOp module);
+
+mlir::LogicalResult writeManifestFile(mlir::ModuleOp module,
+                                      const Manifest &manifest,
+                                      llvm::StringRef path);
+
+} // namespace kvcache::compile
+
+#endif // KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLESUPPORT_H
