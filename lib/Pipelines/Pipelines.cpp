@@ -2,6 +2,7 @@
 
 #include "kvcache/Pipelines/Pipelines.h"
 
+#include "kvcache/Conversion/KVCacheToGPU.h"
 #include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Passes.h"
@@ -79,6 +80,30 @@ void kvcache::registerPipelineHelperPasses() {
   mlir::registerPass([] { return createCheckLLVMLoweringPass(); });
 }
 
+void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
+                                        const NVVMPipelineOptions &options) {
+  pm.addPass(createDropOptionalFields());
+  ConvertKVCacheToGPUOptions gpu;
+  gpu.chip = options.chip;
+  gpu.splits = options.splits;
+  gpu.splitsCap = options.splitsCap;
+  gpu.blockSize = options.blockSize;
+  pm.addPass(createConvertKVCacheToGPU(gpu));
+  pm.addPass(createExpandInputs());
+}
+
+void kvcache::buildGPULoweringPipeline(mlir::OpPassManager &pm,
+                                       const NVVMPipelineOptions &options) {
+  pm.addPass(createExportPublicFunctionsPass());
+  buildGPUKernelLoweringPipeline(pm, options.chip, options.format);
+}
+
+void kvcache::buildNVVMPipeline(mlir::OpPassManager &pm,
+                                const NVVMPipelineOptions &options) {
+  buildGPUHighLevelPipeline(pm, options);
+  buildGPULoweringPipeline(pm, options);
+}
+
 void kvcache::registerKVCachePipelines() {
   registerPipelineHelperPasses();
   mlir::PassPipelineRegistration<FlattenPipelineOptions>(
@@ -91,4 +116,9 @@ void kvcache::registerKVCachePipelines() {
       "The CPU path: prune, lower kvcache ops to loops, flatten, then lower "
       "to the LLVM dialect with C interfaces for public functions",
       buildCPUPipeline);
+  mlir::PassPipelineRegistration<NVVMPipelineOptions>(
+      "kvcache-to-nvvm",
+      "The GPU path: prune, kvcache ops to GPU kernels, flatten, then the "
+      "upstream GPU to NVVM lowering for the chip and gpu-module-to-binary",
+      buildNVVMPipeline);
 }

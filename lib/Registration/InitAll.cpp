@@ -2,8 +2,9 @@
 
 #include "kvcache/InitAll.h"
 
-#include "kvcache/Dialect/KVCache/IR/KVCache.h"
+#include "kvcache/Conversion/KVCacheToGPU.h"
 #include "kvcache/Conversion/Passes.h"
+#include "kvcache/Dialect/KVCache/IR/KVCache.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
 
@@ -22,6 +23,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 
 void kvcache::registerKVCacheDialect(mlir::DialectRegistry &registry) {
   registry.insert<KVCacheDialect>();
@@ -36,6 +38,10 @@ void kvcache::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::nvgpu::NVGPUDialect, mlir::LLVM::LLVMDialect,
                   mlir::vector::VectorDialect, mlir::math::MathDialect>();
   mlir::registerAllExtensions(registry);
+  // The NVVM target and the LLVM IR translations that gpu-module-to-binary
+  // and the host-code translation need.
+  registerGPUKernelLoweringDependencies(registry);
+  mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }
 
 void kvcache::registerAllPasses() {

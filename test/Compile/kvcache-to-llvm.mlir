@@ -9,7 +9,7 @@
 // The two halves, as kvcache-compile runs them, give the same module.
 // RUN: kvcache-opt %s --kvcache-to-llvm > %t.whole
 // RUN: kvcache-opt %s --pass-pipeline='builtin.module(kvcache-drop-optional-fields,convert-kvcache-to-loops,kvcache-expand-inputs)' \
-// RUN:   | kvcache-opt --pass-pipeline='builtin.module(kvcache-export-public-functions,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-math-to-llvm,convert-arith-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts,kvcache-check-llvm-lowering)' > %t.halves
+// RUN:   | kvcache-opt --pass-pipeline='builtin.module(kvcache-export-public-functions,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-math-to-llvm,arith-expand{include-bf16=true},convert-arith-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts,kvcache-check-llvm-lowering)' > %t.halves
 // RUN: diff %t.whole %t.halves
 
 // PIPELINE: kvcache-drop-optional-fields

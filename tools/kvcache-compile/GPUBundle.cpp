@@ -13,9 +13,7 @@
 #include "SharedLibrary.h"
 
 #include "kvcache/Conversion/KVCacheToGPU.h"
-#include "kvcache/Conversion/Passes.h"
-#include "kvcache/Dialect/KVCache/Transforms/Passes.h"
-#include "kvcache/Pipelines/Passes.h"
+#include "kvcache/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/IRMapping.h"
@@ -78,13 +76,11 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
     return failure();
   makePtxasFindable();
 
-  ConvertKVCacheToGPUOptions gpuOptions;
-  gpuOptions.chip = options.target;
-  gpuOptions.splits = options.splits;
+  NVVMPipelineOptions pipeline;
+  pipeline.chip = options.target;
+  pipeline.splits = options.splits;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        pm.addPass(createDropOptionalFields());
-        pm.addPass(createConvertKVCacheToGPU(gpuOptions));
-        pm.addPass(createExpandInputs());
+        buildGPUHighLevelPipeline(pm, pipeline);
       })))
     return failure();
 
@@ -95,19 +91,20 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
 
   // The PTX, for inspection: the same kernels compiled to text.
   OwningOpRef<ModuleOp> forPTX = cast<ModuleOp>(module->clone());
+  NVVMPipelineOptions ptx;
+  ptx.chip = options.target;
+  ptx.format = "isa";
   if (failed(runPipeline(*forPTX,
                          [&](OpPassManager &pm) {
-                           buildGPUKernelLoweringPipeline(pm, options.target,
-                                                          "isa");
+                           buildGPUKernelLoweringPipeline(pm, ptx.chip,
+                                                          ptx.format);
                          })) ||
       failed(writePTX(*forPTX, options)))
     return failure();
 
   if (failed(runPipeline(module,
                          [&](OpPassManager &pm) {
-                           pm.addPass(createExportPublicFunctionsPass());
-                           buildGPUKernelLoweringPipeline(pm, options.target,
-                                                          "bin");
+                           buildGPULoweringPipeline(pm, pipeline);
                          })) ||
       failed(addEntryPoints(module, *manifest)))
     return failure();

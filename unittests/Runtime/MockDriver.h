@@ -68,6 +68,14 @@ namespace mock {
 using namespace kvcache::cuda;
 inline MockDriver &m() { return *MockDriver::current(); }
 
+/// Device memory: host memory with cuMemAlloc's 256-byte alignment
+/// (aligned_alloc wants a multiple of it).
+inline CUdeviceptr deviceMemory(size_t bytes) {
+  void *memory = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  m().allocations.insert(reinterpret_cast<uintptr_t>(memory));
+  return reinterpret_cast<uintptr_t>(memory);
+}
+
 inline CUresult getErrorName(CUresult result, const char **name) {
   *name = result == CUDA_ERROR_INVALID_VALUE     ? "CUDA_ERROR_INVALID_VALUE"
           : result == CUDA_ERROR_NO_DEVICE       ? "CUDA_ERROR_NO_DEVICE"
@@ -181,14 +189,12 @@ inline CUresult memAlloc(CUdeviceptr *pointer, size_t bytes) {
   CUresult result = m().call("cuMemAlloc");
   if (result != CUDA_SUCCESS)
     return result;
-  *pointer = reinterpret_cast<uintptr_t>(std::aligned_alloc(256, bytes));
-  m().allocations.insert(*pointer);
+  *pointer = deviceMemory(bytes);
   return CUDA_SUCCESS;
 }
 inline CUresult memAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned) {
   m().call("cuMemAllocManaged");
-  *pointer = reinterpret_cast<uintptr_t>(std::aligned_alloc(256, bytes));
-  m().allocations.insert(*pointer);
+  *pointer = deviceMemory(bytes);
   return CUDA_SUCCESS;
 }
 inline CUresult memFree(CUdeviceptr pointer) {

@@ -47,9 +47,10 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
 
     Kernels (one per distinct shape, element type, scale and mask):
     - store: each thread copies 16 bytes of a new K/V row into its page.
-    - decode (`max_lengths[0][0] <= 8`, chosen on the host): grid
-      `(slots, num_kv_heads, batch)`, one CTA per (request, kv head, split)
-      that reads each K/V byte once for all query rows of its GQA group;
+    - decode (`max_lengths[0][0] <= 8`, chosen on the host; a one-token
+      and a multi-token variant): grid `(slots, num_kv_heads, batch)`, one
+      CTA per (request, kv head, split) that reads each K/V byte once for
+      all query rows of its GQA group;
       partitions past the active count exit early, so the launch shape does
       not depend on the context length. Splits write f32 partial outputs
       and their log-sum-exp to a workspace; a combine kernel merges them

@@ -67,6 +67,47 @@ void buildCPUPipeline(mlir::OpPassManager &pm,
 
 /// Registers `kvcache-flatten` and `kvcache-to-llvm`, and the two helper
 /// passes the latter prints in its textual form (see Pipelines/Passes.h).
+struct NVVMPipelineOptions
+    : public mlir::PassPipelineOptions<NVVMPipelineOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("The GPU to compile for (sm_80 or newer); always passed "
+                     "on to the upstream lowering, whose default ptxas "
+                     "rejects"),
+      llvm::cl::init("sm_90a")};
+  Option<int64_t> splits{
+      *this, "splits",
+      llvm::cl::desc("Force this many split-K partitions in decode (0: the "
+                     "dispatch metadata or MAX's rule)"),
+      llvm::cl::init(0)};
+  Option<int64_t> splitsCap{
+      *this, "splits-cap",
+      llvm::cl::desc("Most split-K slots a decode launch gets"),
+      llvm::cl::init(32)};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per CTA"),
+                            llvm::cl::init(128)};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: bin (cubin, needs ptxas) "
+                     "or isa (PTX text)"),
+      llvm::cl::init("bin")};
+};
+
+/// The GPU path up to the flat signature: prune, convert-kvcache-to-gpu,
+/// flatten (kvcache-compile reads the manifest there).
+void buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
+                               const NVVMPipelineOptions &options);
+
+/// From the flat signature to a gpu.binary and host code in the LLVM
+/// dialect, with C interfaces for public functions.
+void buildGPULoweringPipeline(mlir::OpPassManager &pm,
+                              const NVVMPipelineOptions &options);
+
+/// `kvcache-to-nvvm`: both halves.
+void buildNVVMPipeline(mlir::OpPassManager &pm,
+                       const NVVMPipelineOptions &options = {});
+
 void registerKVCachePipelines();
 
 } // namespace kvcache

@@ -15,10 +15,10 @@
 //
 // The entry points return void, so they cannot report failure: a failure is
 // latched (the first one wins, with the entry point, the kernel, the driver
-// call and the driver's error) and later launches are skipped, so one bad
-// launch does not cascade. Whoever calls a bundle's entry must check the
-// latch (takeFailure) after every call, and after dlopen, because the
-// bundle's constructor loads its module.
+// call and the driver's error) and later launches and function lookups are
+// skipped until it is taken, so one bad launch does not cascade. Whoever calls
+// a bundle's entry must check the latch (takeFailure) after every call, and
+// after dlopen, because the bundle's constructor loads its module.
 //
 // kvcache-run also uses this class directly, with throwing helpers, to place
 // arguments, time kernels and flush L2.
