@@ -32,6 +32,10 @@ function(kvcache_add_mlir_library name)
   # Debian's imported MLIR target carries no include directories.
   target_include_directories(${name} SYSTEM PUBLIC ${MLIR_INCLUDE_DIRS}
                              ${LLVM_INCLUDE_DIRS})
+  if(KVCACHE_SANITIZE)
+    # Whoever links a sanitized library needs the sanitizer runtimes too.
+    target_link_options(${name} INTERFACE -fsanitize=address,undefined)
+  endif()
   install(TARGETS ${name} EXPORT KVCacheTargets ARCHIVE DESTINATION lib)
   if(ARG_DEPENDS)
     add_dependencies(${name} ${ARG_DEPENDS})

@@ -19,8 +19,18 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tools = ["kvcache-opt", "kvcache-lsp-server", "kvcache-capi-test", "kvcache-run",
          "kvcache-compile"]
 llvm_config.add_tool_substitutions(tools, [config.kvcache_tools_dir])
-config.substitutions.append(
-    ("%mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+mlir_opt = os.path.join(config.llvm_tools_dir, "mlir-opt")
+if config.kvcache_sanitize:
+    # An ASan-built plugin loads into the uninstrumented stock mlir-opt only
+    # with the ASan runtime preloaded; mlir-opt's own exit-time allocations
+    # are not the project's, so leak checking is off for it alone.
+    import subprocess
+    libasan = subprocess.run(["c++", "-print-file-name=libasan.so"],
+                             capture_output=True, text=True).stdout.strip()
+    mlir_opt = (f"env LD_PRELOAD={libasan} ASAN_OPTIONS=detect_leaks=0 "
+                f"{mlir_opt}")
+    config.available_features.add("sanitizer")
+config.substitutions.append(("%mlir-opt", mlir_opt))
 config.substitutions.append(
     ("%kvcache_plugin", os.path.join(config.kvcache_lib_dir, "KVCachePlugin.so")))
 config.substitutions.append(("%kvcache_src", config.kvcache_src_root))

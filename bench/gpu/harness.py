@@ -260,7 +260,13 @@ class Run:
                 for case in memcheck_cases:  # the slow ones first
                     logf = os.path.join(self.scratch, "memcheck-" +
                                         case["name"].replace("/", "_") + ".log")
+                    # API errors are left out: the runtime counts a kernel's
+                    # parameters by asking cuFuncGetParamInfo past the last one
+                    # (the driver's only way), an expected failure the
+                    # sanitizer would list. The runtime checks every driver
+                    # call's result itself.
                     prefix = (f"{sanitizer} --tool memcheck --error-exitcode 99 "
+                              f"--report-api-errors no "
                               f"--print-limit 50 --log-file {logf}")
                     memcheck_futures[case["name"]] = (pool.submit(
                         self.run_case, case, deadline, "memcheck", prefix), logf)
@@ -291,7 +297,8 @@ class Run:
             self.results["memcheck"] = skipped("no memcheck cases in cases.json")
         else:
             self.results["memcheck"] = {
-                "tool": "compute-sanitizer --tool memcheck", "cases": memcheck,
+                "tool": "compute-sanitizer --tool memcheck --report-api-errors no",
+                "cases": memcheck,
                 "total_errors": sum(m.get("errors") or 0 for m in memcheck),
                 "all_clean": all(m.get("errors") == 0 for m in memcheck)}
             for m in memcheck:
