@@ -25,7 +25,9 @@ cmake --build "$dir" --target kvcache-ir-fuzzer kvcache-runtime-fuzzer
 
 /usr/bin/python3 fuzz/seed.py . "$dir/seeds"
 mkdir -p "$dir/corpus/ir" "$dir/corpus/runtime" "$dir/artifacts"
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+# LLVM headers compiled with ASan poison their allocators' memory, which the
+# uninstrumented libMLIR.so then touches: turn user poisoning off.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allow_user_poisoning=0
 status=0
 for target in ir runtime; do
   echo "== kvcache-$target-fuzzer for ${seconds}s"

@@ -27,9 +27,14 @@ if config.kvcache_sanitize:
     import subprocess
     libasan = subprocess.run(["c++", "-print-file-name=libasan.so"],
                              capture_output=True, text=True).stdout.strip()
-    mlir_opt = (f"env LD_PRELOAD={libasan} ASAN_OPTIONS=detect_leaks=0 "
+    mlir_opt = (f"env LD_PRELOAD={libasan} "
+                f"ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0 "
                 f"{mlir_opt}")
     config.available_features.add("sanitizer")
+    # LLVM headers compiled with ASan poison their allocators' memory, which
+    # the uninstrumented libMLIR.so then touches: user poisoning off.
+    config.environment["ASAN_OPTIONS"] = "allow_user_poisoning=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 config.substitutions.append(("%mlir-opt", mlir_opt))
 config.substitutions.append(
     ("%kvcache_plugin", os.path.join(config.kvcache_lib_dir, "KVCachePlugin.so")))

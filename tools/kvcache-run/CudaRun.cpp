@@ -423,8 +423,10 @@ int runCudaBundle(const Manifest &manifest, const ManifestFunction &function,
 
   std::vector<Array> arrays =
       loadArguments(function, options.inputsDir, /*workspacesAreZero=*/true);
-  if (!options.outputsDir.empty())
+  if (!options.outputsDir.empty()) {
+    checkWriteOnly(function, options.writeOnly);
     createOutputDirectory(options.outputsDir);
+  }
 
   DeviceArguments arguments(*runtime, function, arrays);
   if (options.verbose)
@@ -437,7 +439,7 @@ int runCudaBundle(const Manifest &manifest, const ManifestFunction &function,
 
   if (!options.outputsDir.empty()) {
     arguments.copyToHost();
-    writeOutputs(function, arrays, options.outputsDir);
+    writeOutputs(function, arrays, options.outputsDir, options.writeOnly);
   }
   return kExitSuccess;
 }

@@ -18,12 +18,12 @@ using runtime::InputError;
 const char *usage() {
   return R"(usage:
   kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT
-      [--device cpu|cuda|cuda:N] [--verbose]
+      [--write NAME,...] [--device cpu|cuda|cuda:N] [--verbose]
       Runs function NAME of the compiled bundle in DIR (manifest.json and its
       library). Reads IN/<argument>.npy for every argument of the function,
       checks dtypes, ranks, static dims and the cache inputs' consistency,
-      calls the entry point and writes every memref argument to
-      OUT/<argument>.npy. --entry may be omitted when the bundle has one
+      calls the entry point and writes every memref argument (or only those
+      --write names) to OUT/<argument>.npy. --entry may be omitted when the bundle has one
       function. --device defaults to the bundle's kind of target: cpu for a
       "cpu" bundle, cuda (device 0) for a GPU bundle ("sm_90a"), which runs
       through libcuda.so.1: arguments placed on the device are copied there
@@ -76,6 +76,7 @@ enum class Option {
   Entry,
   Inputs,
   Outputs,
+  Write,
   Device,
   Verbose,
   Bench,
@@ -116,6 +117,7 @@ constexpr OptionSpec kOptions[] = {
     {"entry", Option::Entry, false},
     {"inputs", Option::Inputs, false},
     {"outputs", Option::Outputs, false},
+    {"write", Option::Write, false},
     {"device", Option::Device, false},
     {"verbose", Option::Verbose, false, Value::None},
     {"bench", Option::Bench, false, Value::None},
@@ -356,6 +358,21 @@ RunOptions runOptions(const RawCommandLine &raw) {
       options.outputsDir = *value;
   } else {
     options.outputsDir = required(Option::Outputs);
+  }
+  if (const std::string *value = find(raw, Option::Write)) {
+    // Only these arguments are written back: a run over a huge pool need
+    // not copy it to disk again.
+    size_t start = 0;
+    while (start <= value->size()) {
+      size_t end = value->find(',', start);
+      if (end == std::string::npos)
+        end = value->size();
+      if (end == start)
+        throw InputError("--write needs comma-separated argument names, got '" +
+                         *value + "'");
+      options.writeOnly.push_back(value->substr(start, end - start));
+      start = end + 1;
+    }
   }
   if (const std::string *value = find(raw, Option::Entry))
     options.entry = *value;

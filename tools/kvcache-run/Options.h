@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kvcache::run {
 
@@ -39,6 +40,8 @@ struct RunOptions {
   std::string inputsDir;
   /// Empty only with --bench, which need not write outputs.
   std::string outputsDir;
+  /// --write: the arguments to write to outputsDir; empty for all.
+  std::vector<std::string> writeOnly;
   /// "cpu", "cuda" or "cuda:N"; the bundle's kind of target unless given.
   std::optional<std::string> device;
   /// --verbose: say where each argument was placed.

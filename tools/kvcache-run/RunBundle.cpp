@@ -18,6 +18,8 @@
 #include "kvcache/Runtime/Npy.h"
 #include "kvcache/Runtime/SharedLibrary.h"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <iostream>
 
@@ -90,11 +92,12 @@ int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,
 
   std::vector<Array> arrays =
       loadArguments(function, options.inputsDir, /*workspacesAreZero=*/false);
+  checkWriteOnly(function, options.writeOnly);
   createOutputDirectory(options.outputsDir);
 
   invoke(entry, function, arrays);
 
-  writeOutputs(function, arrays, options.outputsDir);
+  writeOutputs(function, arrays, options.outputsDir, options.writeOnly);
   return kExitSuccess;
 }
 
@@ -141,11 +144,26 @@ void createOutputDirectory(const std::string &outputsDir) {
                      (error ? ": " + error.message() : std::string()));
 }
 
+void checkWriteOnly(const ManifestFunction &function,
+                    const std::vector<std::string> &only) {
+  for (const std::string &name : only) {
+    bool found = false;
+    for (const ManifestArgument &argument : function.arguments)
+      found |= argument.name == name && argument.kind == ArgumentKind::MemRef;
+    if (!found)
+      throw InputError("--write: '" + name + "' is not a memref argument of '" +
+                       function.name + "'");
+  }
+}
+
 void writeOutputs(const ManifestFunction &function,
                   const std::vector<Array> &arrays,
-                  const std::string &outputsDir) {
+                  const std::string &outputsDir,
+                  const std::vector<std::string> &only) {
   for (const ManifestArgument &argument : function.arguments)
-    if (argument.kind == ArgumentKind::MemRef)
+    if (argument.kind == ArgumentKind::MemRef &&
+        (only.empty() ||
+         std::find(only.begin(), only.end(), argument.name) != only.end()))
       writeNpy((fs::path(outputsDir) / (argument.name + ".npy")).string(),
                arrays[argument.index]);
 }

@@ -30,10 +30,15 @@ loadArguments(const runtime::ManifestFunction &function,
 /// Creates --outputs' directory; throws InputError when it cannot.
 void createOutputDirectory(const std::string &outputsDir);
 
-/// Writes every memref argument to <outputsDir>/<name>.npy.
+/// Writes every memref argument (or only those named in `only`, when it is
+/// not empty) to <outputsDir>/<name>.npy. A name in `only` that is no
+/// memref argument of `function` is an InputError, checked before the call.
+void checkWriteOnly(const runtime::ManifestFunction &function,
+                    const std::vector<std::string> &only);
 void writeOutputs(const runtime::ManifestFunction &function,
                   const std::vector<runtime::Array> &arrays,
-                  const std::string &outputsDir);
+                  const std::string &outputsDir,
+                  const std::vector<std::string> &only);
 
 /// The ordinal of a CUDA --device ("cuda" is 0, "cuda:N" is N); throws
 /// InputError for anything else.
