@@ -8,11 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${1:-60}
 dir=${FUZZ_BUILD_DIR:-build-fuzz}
 
-for pkg in clang-22 libclang-rt-22-dev; do
-  if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg"
-  fi
-done
+# clang-22 and its libFuzzer runtime, through setup.sh's package logic (it
+# runs apt-get update first when anything is missing).
+source scripts/setup.sh
+PACKAGES=(clang-22 libclang-rt-22-dev)
+install_packages
 
 # -Werror stays with the main (g++) build: a second compiler's new warnings
 # must not stop the fuzzers.
