@@ -29,6 +29,17 @@ mkdir -p "$dir/corpus/ir" "$dir/corpus/runtime" "$dir/artifacts"
 # uninstrumented libMLIR.so then touches: turn user poisoning off.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allow_user_poisoning=0
 status=0
+# Inputs that once crashed a target: each runs once before fuzzing.
+for target in ir runtime; do
+  shopt -s nullglob
+  regressions=(fuzz/regressions/"$target"-*)
+  shopt -u nullglob
+  if ((${#regressions[@]})); then
+    echo "== kvcache-$target-fuzzer on ${#regressions[@]} regression inputs"
+    "$dir/bin/kvcache-$target-fuzzer" "${regressions[@]}" 2> "$dir/$target-regressions.log" ||
+      { status=1; tail -20 "$dir/$target-regressions.log"; }
+  fi
+done
 for target in ir runtime; do
   echo "== kvcache-$target-fuzzer for ${seconds}s"
   "$dir/bin/kvcache-$target-fuzzer" "$dir/corpus/$target" "$dir/seeds/$target" \

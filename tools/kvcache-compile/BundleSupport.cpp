@@ -1,6 +1,7 @@
 //===- BundleSupport.cpp - What every bundle target does ------------------===//
 
 #include "BundleSupport.h"
+#include "SharedLibrary.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassManager.h"
@@ -31,7 +32,10 @@ kvcache::compile::runPipeline(ModuleOp module,
   return pm.run(module);
 }
 
-void kvcache::compile::dropABIAttributes(ModuleOp module) {
+/// The kvcache.* argument attributes have done their job once the manifest
+/// is read, and LLVM IR translation warns about every attribute of a dialect
+/// it cannot translate.
+static void dropABIAttributes(ModuleOp module) {
   module.walk([](LLVM::LLVMFuncOp func) {
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
       DictionaryAttr attrs = func.getArgAttrDict(i);
@@ -46,9 +50,9 @@ void kvcache::compile::dropABIAttributes(ModuleOp module) {
   });
 }
 
-LogicalResult kvcache::compile::writeManifestFile(ModuleOp module,
-                                                  const Manifest &manifest,
-                                                  llvm::StringRef path) {
+static LogicalResult writeManifestFile(ModuleOp module,
+                                       const Manifest &manifest,
+                                       llvm::StringRef path) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
   if (!file)
@@ -72,4 +76,18 @@ kvcache::compile::prepareBundleDirectory(ModuleOp module,
     return emitError(module.getLoc(), "cannot remove the old '")
            << manifestPath << "': " << ec.message();
   return success();
+}
+
+LogicalResult kvcache::compile::finishBundle(ModuleOp module,
+                                             const Manifest &manifest,
+                                             const BundleOptions &options) {
+  dropABIAttributes(module);
+  SharedLibraryOptions libraryOptions;
+  libraryOptions.libraryPath = bundlePath(options, kLibraryName);
+  libraryOptions.llvmIRPath = bundlePath(options, kLLVMIRName);
+  libraryOptions.cpu = options.cpu;
+  if (failed(buildSharedLibrary(module, libraryOptions)))
+    return failure();
+  return writeManifestFile(module, manifest,
+                           bundlePath(options, kManifestName));
 }

@@ -30,14 +30,13 @@ mlir::LogicalResult
 runPipeline(mlir::ModuleOp module,
             llvm::function_ref<void(mlir::OpPassManager &)> build);
 
-/// Removes the kvcache.* argument attributes of LLVM functions: they have
-/// done their job once the manifest is read, and LLVM IR translation warns
-/// about every attribute of a dialect it cannot translate.
-void dropABIAttributes(mlir::ModuleOp module);
-
-mlir::LogicalResult writeManifestFile(mlir::ModuleOp module,
-                                      const Manifest &manifest,
-                                      llvm::StringRef path);
+/// The end of every target's compile, on a module whose host code is in the
+/// LLVM dialect with its entry points added: drops the ABI attributes, builds
+/// the shared library, and writes the manifest last (so that a directory with
+/// a manifest always holds a complete bundle).
+mlir::LogicalResult finishBundle(mlir::ModuleOp module,
+                                 const Manifest &manifest,
+                                 const BundleOptions &options);
 
 } // namespace kvcache::compile
 

@@ -28,7 +28,6 @@ using namespace kvcache::compile;
 
 LogicalResult kvcache::compile::compileCPUBundle(ModuleOp module,
                                                  const BundleOptions &options) {
-  std::string manifestPath = bundlePath(options, kManifestName);
   if (failed(prepareBundleDirectory(module, options)))
     return failure();
 
@@ -48,13 +47,5 @@ LogicalResult kvcache::compile::compileCPUBundle(ModuleOp module,
           [](OpPassManager &pm) { buildCPULLVMLoweringPipeline(pm); })) ||
       failed(addEntryPoints(module, *manifest)))
     return failure();
-  dropABIAttributes(module);
-
-  SharedLibraryOptions libraryOptions;
-  libraryOptions.libraryPath = bundlePath(options, kLibraryName);
-  libraryOptions.llvmIRPath = bundlePath(options, kLLVMIRName);
-  libraryOptions.cpu = options.cpu;
-  if (failed(buildSharedLibrary(module, libraryOptions)))
-    return failure();
-  return writeManifestFile(module, *manifest, manifestPath);
+  return finishBundle(module, *manifest, options);
 }

@@ -71,7 +71,6 @@ LogicalResult writePTX(ModuleOp lowered, const BundleOptions &options) {
 
 LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
                                                  const BundleOptions &options) {
-  std::string manifestPath = bundlePath(options, kManifestName);
   if (failed(prepareBundleDirectory(module, options)))
     return failure();
   makePtxasFindable();
@@ -108,13 +107,5 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
                          })) ||
       failed(addEntryPoints(module, *manifest)))
     return failure();
-  dropABIAttributes(module);
-
-  SharedLibraryOptions libraryOptions;
-  libraryOptions.libraryPath = bundlePath(options, kLibraryName);
-  libraryOptions.llvmIRPath = bundlePath(options, kLLVMIRName);
-  libraryOptions.cpu = options.cpu;
-  if (failed(buildSharedLibrary(module, libraryOptions)))
-    return failure();
-  return writeManifestFile(module, *manifest, manifestPath);
+  return finishBundle(module, *manifest, options);
 }

@@ -9,6 +9,8 @@
 
 #include "Manifest.h"
 
+#include "kvcache/Dialect/KVCache/IR/KVCache.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -20,12 +22,6 @@ using namespace kvcache;
 using namespace kvcache::compile;
 
 namespace {
-
-constexpr StringLiteral kNameAttr = "kvcache.name";
-constexpr StringLiteral kRoleAttr = "kvcache.role";
-constexpr StringLiteral kFieldAttr = "kvcache.field";
-constexpr StringLiteral kDeviceAttr = "kvcache.device";
-constexpr StringLiteral kCacheAttr = "kvcache.cache";
 
 constexpr StringLiteral kMemRefElementTypes =
     "f32, f16, bf16, f8E4M3FN, i32, i64 and index";
@@ -147,23 +143,23 @@ private:
     std::optional<abi::Field> field =
         fieldName ? abi::fieldFromName(fieldName.getValue()) : std::nullopt;
     if (!field)
-      return argError(index) << "has " << kFieldAttr << " = " << fieldAttr
+      return argError(index) << "has " << argattrs::field << " = " << fieldAttr
                              << ", which names no ABI field";
     CacheBinding binding{*field, 0, ""};
     // kvcache-expand-inputs always writes the device; flat signatures
     // written by hand may leave device 0 implicit, as kvcache-pack-inputs
     // reads them.
-    if (Attribute device = func.getArgAttr(index, kDeviceAttr)) {
+    if (Attribute device = func.getArgAttr(index, argattrs::device)) {
       auto value = dyn_cast<IntegerAttr>(device);
       if (!value || value.getInt() < 0)
-        return argError(index) << "has " << kDeviceAttr << " = " << device
+        return argError(index) << "has " << argattrs::device << " = " << device
                                << "; expected a non-negative integer";
       binding.device = value.getInt();
     }
-    if (Attribute cache = func.getArgAttr(index, kCacheAttr)) {
+    if (Attribute cache = func.getArgAttr(index, argattrs::cache)) {
       auto value = dyn_cast<StringAttr>(cache);
       if (!value)
-        return argError(index) << "has " << kCacheAttr << " = " << cache
+        return argError(index) << "has " << argattrs::cache << " = " << cache
                                << "; expected a string";
       binding.cache = value.getValue().str();
     }
@@ -175,10 +171,10 @@ private:
   }
 
   LogicalResult readUserBinding(unsigned index, ManifestArgument &argument) {
-    auto name = func.getArgAttrOfType<StringAttr>(index, kNameAttr);
+    auto name = func.getArgAttrOfType<StringAttr>(index, argattrs::name);
     if (!name || name.getValue().empty())
       return argError(index)
-             << "has no " << kNameAttr
+             << "has no " << argattrs::name
              << " (a non-empty string); the runtime binds every argument of "
                 "a public function by name";
     // The runtime reads and writes `<name>.npy`.
@@ -187,7 +183,7 @@ private:
                              << "'; names must not contain '/'";
     argument.name = name.getValue().str();
     argument.role = ArgumentRole::Input;
-    if (Attribute role = func.getArgAttr(index, kRoleAttr)) {
+    if (Attribute role = func.getArgAttr(index, argattrs::role)) {
       auto value = dyn_cast<StringAttr>(role);
       std::optional<ArgumentRole> parsed;
       if (value && value.getValue() == "input")
@@ -198,7 +194,7 @@ private:
         parsed = ArgumentRole::InOut;
       if (!parsed)
         return argError(index)
-               << "('" << argument.name << "') has " << kRoleAttr << " = "
+               << "('" << argument.name << "') has " << argattrs::role << " = "
                << role << "; expected \"input\", \"output\" or \"inout\"";
       argument.role = *parsed;
     }
@@ -208,7 +204,7 @@ private:
   FailureOr<ManifestArgument> readArgument(unsigned index) {
     ManifestArgument argument;
     argument.index = index;
-    Attribute field = func.getArgAttr(index, kFieldAttr);
+    Attribute field = func.getArgAttr(index, argattrs::field);
     if (failed(field ? readCacheBinding(index, field, argument)
                      : readUserBinding(index, argument)) ||
         failed(readType(index, argument)))

@@ -32,21 +32,16 @@ using abi::Field;
 
 namespace {
 
-constexpr StringLiteral kFieldAttr = "kvcache.field";
-constexpr StringLiteral kDeviceAttr = "kvcache.device";
-constexpr StringLiteral kCacheAttr = "kvcache.cache";
-constexpr StringLiteral kFieldAttrsAttr = "kvcache.field_attrs";
-
 /// The attributes of one flat argument that holds `field` of (cache, device),
 /// plus `extra` (attributes carried over from a bundle argument).
 DictionaryAttr fieldArgAttrs(MLIRContext *ctx, Field field, int64_t device,
                              StringRef cache, ArrayRef<NamedAttribute> extra) {
   NamedAttrList attrs(extra);
   Builder b(ctx);
-  attrs.set(kFieldAttr, b.getStringAttr(abi::name(field)));
-  attrs.set(kDeviceAttr, b.getI64IntegerAttr(device));
+  attrs.set(argattrs::field, b.getStringAttr(abi::name(field)));
+  attrs.set(argattrs::device, b.getI64IntegerAttr(device));
   if (!cache.empty())
-    attrs.set(kCacheAttr, b.getStringAttr(cache));
+    attrs.set(argattrs::cache, b.getStringAttr(cache));
   return attrs.getDictionary(ctx);
 }
 
@@ -117,8 +112,9 @@ LogicalResult expandDeclarations(func::FuncOp func, ModuleOp module) {
 void annotateDevices(func::FuncOp func) {
   Builder b(func.getContext());
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-    if (func.getArgAttr(i, kFieldAttr) && !func.getArgAttr(i, kDeviceAttr))
-      func.setArgAttr(i, kDeviceAttr, b.getI64IntegerAttr(0));
+    if (func.getArgAttr(i, argattrs::field) &&
+        !func.getArgAttr(i, argattrs::device))
+      func.setArgAttr(i, argattrs::device, b.getI64IntegerAttr(0));
 }
 
 /// The flat argument (or result) attributes of `func` after expansion: a
@@ -135,13 +131,13 @@ SmallVector<Attribute> bundleFieldAttrs(MLIRContext *ctx, DictionaryAttr attrs,
   SmallVector<NamedAttribute> shared;
   for (NamedAttribute attr :
        attrs ? attrs.getValue() : ArrayRef<NamedAttribute>()) {
-    if (attr.getName() == kDeviceAttr) {
+    if (attr.getName() == argattrs::device) {
       if (auto value = dyn_cast<IntegerAttr>(attr.getValue()))
         device = value.getInt();
-    } else if (attr.getName() == kCacheAttr) {
+    } else if (attr.getName() == argattrs::cache) {
       if (auto value = dyn_cast<StringAttr>(attr.getValue()))
         cache = value.getValue();
-    } else if (attr.getName() == kFieldAttrsAttr) {
+    } else if (attr.getName() == argattrs::fieldAttrs) {
       fieldAttrs = dyn_cast<DictionaryAttr>(attr.getValue());
     } else {
       shared.push_back(attr);

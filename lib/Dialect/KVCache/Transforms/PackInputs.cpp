@@ -24,11 +24,6 @@ using abi::Field;
 
 namespace {
 
-constexpr StringLiteral kFieldAttr = "kvcache.field";
-constexpr StringLiteral kDeviceAttr = "kvcache.device";
-constexpr StringLiteral kCacheAttr = "kvcache.cache";
-constexpr StringLiteral kFieldAttrsAttr = "kvcache.field_attrs";
-
 /// One run of flat arguments that becomes one bundle argument.
 struct Run {
   unsigned first = 0; ///< Index of the kv_blocks argument.
@@ -73,7 +68,7 @@ LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
 
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
     DictionaryAttr attrs = func.getArgAttrDict(i);
-    Attribute fieldName = attrs ? attrs.get(kFieldAttr) : Attribute();
+    Attribute fieldName = attrs ? attrs.get(argattrs::field) : Attribute();
     if (!fieldName) {
       if (failed(close()))
         return failure();
@@ -86,7 +81,7 @@ LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
       return argError(i) << "kvcache.field must name an ABI field, got "
                          << fieldName;
     int64_t device = 0;
-    if (Attribute value = attrs.get(kDeviceAttr)) {
+    if (Attribute value = attrs.get(argattrs::device)) {
       auto intAttr = dyn_cast<IntegerAttr>(value);
       if (!intAttr || intAttr.getInt() < 0)
         return argError(i) << "kvcache.device must be a non-negative integer, "
@@ -95,7 +90,7 @@ LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
       device = intAttr.getInt();
     }
     StringRef cache;
-    if (Attribute value = attrs.get(kCacheAttr)) {
+    if (Attribute value = attrs.get(argattrs::cache)) {
       auto strAttr = dyn_cast<StringAttr>(value);
       if (!strAttr)
         return argError(i) << "kvcache.cache must be a string, got " << value;
@@ -127,9 +122,9 @@ LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
     open->fields.push_back(*field);
     open->types.push_back(func.getArgumentTypes()[i]);
     NamedAttrList rest(attrs);
-    rest.erase(kFieldAttr);
-    rest.erase(kDeviceAttr);
-    rest.erase(kCacheAttr);
+    rest.erase(argattrs::field);
+    rest.erase(argattrs::device);
+    rest.erase(argattrs::cache);
     if (!rest.empty())
       open->fieldAttrs.push_back(NamedAttribute(
           abi::name(*field), rest.getDictionary(func.getContext())));
@@ -144,11 +139,11 @@ void packFunction(func::FuncOp func, ArrayRef<Run> runs) {
   // Insert the bundle arguments from the back so earlier indices stay valid.
   for (const Run &run : llvm::reverse(runs)) {
     NamedAttrList attrs;
-    attrs.set(kDeviceAttr, b.getI64IntegerAttr(run.device));
+    attrs.set(argattrs::device, b.getI64IntegerAttr(run.device));
     if (!run.cache.empty())
-      attrs.set(kCacheAttr, b.getStringAttr(run.cache));
+      attrs.set(argattrs::cache, b.getStringAttr(run.cache));
     if (!run.fieldAttrs.empty())
-      attrs.set(kFieldAttrsAttr, b.getDictionaryAttr(run.fieldAttrs));
+      attrs.set(argattrs::fieldAttrs, b.getDictionaryAttr(run.fieldAttrs));
     Location loc = func.isExternal() ? func.getLoc()
                                      : func.getArgument(run.first).getLoc();
     (void)func.insertArgument(run.first, run.type, attrs.getDictionary(ctx),

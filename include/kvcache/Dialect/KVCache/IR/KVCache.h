@@ -23,6 +23,25 @@
 #include "kvcache/Dialect/KVCache/IR/KVCacheOps.h.inc"
 
 namespace kvcache {
+
+/// The argument attributes that carry the flat ABI through function
+/// signatures: what kvcache-expand-inputs writes, kvcache-pack-inputs reads,
+/// and kvcache-compile turns into the manifest.
+namespace argattrs {
+/// The ABI field a flat argument holds (a string: "lookup_table").
+inline constexpr llvm::StringLiteral field = "kvcache.field";
+/// The device of a flat argument or bundle argument (i64).
+inline constexpr llvm::StringLiteral device = "kvcache.device";
+/// The cache name, for caches other than the default one (a string).
+inline constexpr llvm::StringLiteral cache = "kvcache.cache";
+/// On a bundle argument: the other attributes of its fields, by field name.
+inline constexpr llvm::StringLiteral fieldAttrs = "kvcache.field_attrs";
+/// The name a runtime binds a non-cache argument by (a string: "q").
+inline constexpr llvm::StringLiteral name = "kvcache.name";
+/// A non-cache argument's role: "input", "output" or "inout".
+inline constexpr llvm::StringLiteral role = "kvcache.role";
+} // namespace argattrs
+
 /// Parses an ABI field name (`lookup_table`), with an error that lists the
 /// known names.
 mlir::ParseResult parseFieldName(mlir::AsmParser &parser, abi::Field &field);
