@@ -19,30 +19,6 @@
 
 namespace kvcache::runtime {
 
-std::string_view toString(ArgumentKind kind) {
-  return kind == ArgumentKind::MemRef ? "memref" : "scalar";
-}
-
-std::string_view toString(ArgumentRole role) {
-  switch (role) {
-  case ArgumentRole::Input:
-    return "input";
-  case ArgumentRole::Output:
-    return "output";
-  case ArgumentRole::InOut:
-    return "inout";
-  case ArgumentRole::Cache:
-    return "cache";
-  case ArgumentRole::Workspace:
-    return "workspace";
-  }
-  return "?";
-}
-
-std::string_view toString(ArgumentPlacement placement) {
-  return placement == ArgumentPlacement::Device ? "device" : "host";
-}
-
 std::string ManifestArgument::describe() const {
   return "argument '" + name + "' (#" + std::to_string(index) + ")";
 }
@@ -174,15 +150,18 @@ std::string_view describeAbiElement(abi::Element element) {
   return "?";
 }
 
+template <typename Enum>
+constexpr std::pair<Enum, std::string_view> named(Enum e) {
+  return {e, toString(e)};
+}
 constexpr std::pair<ArgumentKind, std::string_view> kKinds[] = {
-    {ArgumentKind::MemRef, "memref"}, {ArgumentKind::Scalar, "scalar"}};
+    named(ArgumentKind::MemRef), named(ArgumentKind::Scalar)};
 constexpr std::pair<ArgumentRole, std::string_view> kRoles[] = {
-    {ArgumentRole::Input, "input"},         {ArgumentRole::Output, "output"},
-    {ArgumentRole::InOut, "inout"},         {ArgumentRole::Cache, "cache"},
-    {ArgumentRole::Workspace, "workspace"},
-};
+    named(ArgumentRole::Input), named(ArgumentRole::Output),
+    named(ArgumentRole::InOut), named(ArgumentRole::Cache),
+    named(ArgumentRole::Workspace)};
 constexpr std::pair<ArgumentPlacement, std::string_view> kPlacements[] = {
-    {ArgumentPlacement::Device, "device"}, {ArgumentPlacement::Host, "host"}};
+    named(ArgumentPlacement::Device), named(ArgumentPlacement::Host)};
 
 /// Reads the cache keys of a `cache` argument and checks its type against
 /// the ABI table.
@@ -420,7 +399,7 @@ Manifest parseManifest(std::string_view text, std::string_view source) {
 }
 
 Manifest loadManifest(const std::string &bundleDir) {
-  std::string path = bundleDir + "/manifest.json";
+  std::string path = bundleDir + "/" + std::string(bundle::kManifestFile);
   std::ifstream file(path, std::ios::binary);
   if (!file)
     throw BundleError(path + ": cannot open: " + std::strerror(errno));

@@ -9,6 +9,7 @@
 #ifndef KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLE_H
 #define KVCACHE_TOOLS_KVCACHE_COMPILE_BUNDLE_H
 
+#include "kvcache/ABI/BundleManifest.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
@@ -16,8 +17,8 @@
 
 namespace kvcache::compile {
 
-inline constexpr llvm::StringLiteral kLibraryName = "libkernels.so";
-inline constexpr llvm::StringLiteral kManifestName = "manifest.json";
+inline constexpr std::string_view kLibraryName = bundle::kLibraryFile;
+inline constexpr std::string_view kManifestName = bundle::kManifestFile;
 inline constexpr llvm::StringLiteral kLLVMIRName = "graph.ll";
 
 struct BundleOptions {

@@ -11,6 +11,7 @@
 #define KVCACHE_TOOLS_KVCACHE_COMPILE_MANIFEST_H
 
 #include "kvcache/ABI/ABI.h"
+#include "kvcache/ABI/BundleManifest.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -25,12 +26,10 @@ class raw_ostream;
 
 namespace kvcache::compile {
 
-/// The manifest format this tool writes (the runtime checks it).
-inline constexpr int kManifestFormat = 1;
-
-enum class ArgumentKind { MemRef, Scalar };
-enum class ArgumentRole { Input, Output, InOut, Cache };
-enum class ArgumentPlacement { Device, Host };
+// The manifest's vocabulary is shared with the runtime.
+using bundle::ArgumentKind;
+using bundle::ArgumentPlacement;
+using bundle::ArgumentRole;
 
 /// Which cache field a `cache` argument is.
 struct CacheBinding {
@@ -63,9 +62,6 @@ struct Manifest {
   std::string library;
   std::vector<ManifestFunction> functions;
 };
-
-/// The symbol of the entry point for function `name`.
-std::string entryPointName(llvm::StringRef name);
 
 /// Reads the manifest off the public functions of a flattened module (the
 /// output of the high-level pipeline). Emits an error at the offending

@@ -65,7 +65,7 @@ public:
   FailureOr<ManifestFunction> read() {
     ManifestFunction result;
     result.name = func.getSymName().str();
-    result.entry = entryPointName(func.getSymName());
+    result.entry = bundle::entrySymbol(func.getSymName());
     if (func.getNumResults() != 0) {
       emitError(func.getLoc(), "public function '@")
           << func.getSymName() << "' returns " << func.getNumResults()
@@ -186,12 +186,11 @@ private:
     if (Attribute role = func.getArgAttr(index, argattrs::role)) {
       auto value = dyn_cast<StringAttr>(role);
       std::optional<ArgumentRole> parsed;
-      if (value && value.getValue() == "input")
-        parsed = ArgumentRole::Input;
-      else if (value && value.getValue() == "output")
-        parsed = ArgumentRole::Output;
-      else if (value && value.getValue() == "inout")
-        parsed = ArgumentRole::InOut;
+      if (value)
+        parsed = bundle::roleFromName(value.getValue());
+      // Cache and workspace roles are the compiler's to give.
+      if (parsed == ArgumentRole::Cache || parsed == ArgumentRole::Workspace)
+        parsed.reset();
       if (!parsed)
         return argError(index)
                << "('" << argument.name << "') has " << argattrs::role << " = "
@@ -279,10 +278,6 @@ private:
 };
 
 } // namespace
-
-std::string kvcache::compile::entryPointName(StringRef name) {
-  return ("kvcache_entry_" + name).str();
-}
 
 FailureOr<Manifest> kvcache::compile::readManifest(ModuleOp module,
                                                    StringRef target,

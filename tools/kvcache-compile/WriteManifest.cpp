@@ -49,41 +49,20 @@ std::string quote(llvm::StringRef text) {
   return result;
 }
 
-llvm::StringRef toString(ArgumentKind kind) {
-  return kind == ArgumentKind::MemRef ? "memref" : "scalar";
-}
-
-llvm::StringRef toString(ArgumentRole role) {
-  switch (role) {
-  case ArgumentRole::Input:
-    return "input";
-  case ArgumentRole::Output:
-    return "output";
-  case ArgumentRole::InOut:
-    return "inout";
-  case ArgumentRole::Cache:
-    return "cache";
-  }
-  llvm_unreachable("unknown argument role");
-}
-
-llvm::StringRef toString(ArgumentPlacement placement) {
-  return placement == ArgumentPlacement::Device ? "device" : "host";
-}
-
 void writeArgument(const ManifestArgument &argument, llvm::raw_ostream &os) {
   os << "{\"index\": " << argument.index
      << ", \"name\": " << quote(argument.name)
-     << ", \"kind\": " << quote(toString(argument.kind))
+     << ", \"kind\": " << quote(bundle::toString(argument.kind))
      << ", \"element_type\": " << quote(argument.elementType)
      << ", \"rank\": " << argument.shape.size() << ", \"shape\": [";
   llvm::interleaveComma(argument.shape, os);
-  os << "], \"role\": " << quote(toString(argument.role));
+  os << "], \"role\": " << quote(bundle::toString(argument.role));
   if (argument.cache)
     os << ", \"field\": " << quote(abi::name(argument.cache->field))
        << ", \"device\": " << argument.cache->device
        << ", \"cache\": " << quote(argument.cache->cache);
-  os << ", \"placement\": " << quote(toString(argument.placement)) << "}";
+  os << ", \"placement\": " << quote(bundle::toString(argument.placement))
+     << "}";
 }
 
 void writeFunction(const ManifestFunction &function, llvm::raw_ostream &os) {
@@ -103,7 +82,7 @@ void writeFunction(const ManifestFunction &function, llvm::raw_ostream &os) {
 
 void kvcache::compile::writeManifest(const Manifest &manifest,
                                      llvm::raw_ostream &os) {
-  os << "{\"format\": " << kManifestFormat
+  os << "{\"format\": " << bundle::kManifestFormat
      << ", \"target\": " << quote(manifest.target)
      << ", \"library\": " << quote(manifest.library) << ",\n \"functions\": [";
   llvm::interleave(

@@ -15,21 +15,21 @@
 #include "kvcache/ABI/ABI.h"
 #include "kvcache/Runtime/DType.h"
 
+#include "kvcache/ABI/BundleManifest.h"
 #include <cstdint>
 #include <optional>
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace kvcache::runtime {
 
-enum class ArgumentKind { MemRef, Scalar };
-enum class ArgumentRole { Input, Output, InOut, Cache, Workspace };
-enum class ArgumentPlacement { Device, Host };
-
-std::string_view toString(ArgumentKind kind);
-std::string_view toString(ArgumentRole role);
-std::string_view toString(ArgumentPlacement placement);
+// The manifest's vocabulary is shared with kvcache-compile.
+using bundle::ArgumentKind;
+using bundle::ArgumentPlacement;
+using bundle::ArgumentRole;
+using bundle::toString;
 
 /// Which cache field a `cache` argument is.
 struct CacheBinding {
