@@ -30,6 +30,7 @@
 #include "PtxEntries.h"
 
 #include "kvcache/Runtime/CudaDriver.h"
+#include "kvcache/Runtime/Json.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -125,32 +126,17 @@ thread_local CUcontext currentContext = nullptr;
 // The log
 //===----------------------------------------------------------------------===//
 
-std::string quote(const std::string &text) {
-  std::string result = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      result += '\\';
-      result += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      result += escaped;
-    } else {
-      result += static_cast<char>(c);
-    }
-  }
-  return result + "\"";
-}
+using kvcache::runtime::quoteJson;
 
 /// One JSON object, written key by key.
 class JsonObject {
 public:
   JsonObject &raw(const std::string &key, const std::string &json) {
-    text += (text.size() > 1 ? ", " : "") + quote(key) + ": " + json;
+    text += (text.size() > 1 ? ", " : "") + quoteJson(key) + ": " + json;
     return *this;
   }
   JsonObject &string(const std::string &key, const std::string &value) {
-    return raw(key, quote(value));
+    return raw(key, quoteJson(value));
   }
   JsonObject &number(const std::string &key, uint64_t value) {
     return raw(key, std::to_string(value));
@@ -352,7 +338,7 @@ CUresult loadModule(const char *call, CUmodule *result, const void *data) {
   }
   std::string kernels = "[";
   for (const auto &[name, entry] : module->entries)
-    kernels += (kernels.size() > 1 ? ", " : "") + quote(name);
+    kernels += (kernels.size() > 1 ? ", " : "") + quoteJson(name);
   log(JsonObject()
           .string("event", "module_load")
           .string("call", call)

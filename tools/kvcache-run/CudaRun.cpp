@@ -14,6 +14,7 @@
 
 #include "Commands.h"
 #include "RunCommon.h"
+#include "kvcache/Runtime/Json.h"
 
 #include "kvcache/Runtime/CudaRuntime.h"
 #include "kvcache/Runtime/DeviceArguments.h"
@@ -139,22 +140,7 @@ double gigabytesPerSecond(double bytes, double microseconds) {
 // The JSON report
 //===----------------------------------------------------------------------===//
 
-std::string quote(const std::string &text) {
-  std::string result = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      result += '\\';
-      result += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      result += escaped;
-    } else {
-      result += static_cast<char>(c);
-    }
-  }
-  return result + "\"";
-}
+using kvcache::runtime::quoteJson;
 
 std::string number(double value) {
   if (!std::isfinite(value))
@@ -168,11 +154,11 @@ std::string number(double value) {
 class JsonObject {
 public:
   JsonObject &raw(const std::string &key, const std::string &json) {
-    members.push_back(quote(key) + ": " + json);
+    members.push_back(quoteJson(key) + ": " + json);
     return *this;
   }
   JsonObject &string(const std::string &key, const std::string &value) {
-    return raw(key, quote(value));
+    return raw(key, quoteJson(value));
   }
   JsonObject &integer(const std::string &key, uint64_t value) {
     return raw(key, std::to_string(value));

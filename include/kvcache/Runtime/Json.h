@@ -92,6 +92,26 @@ private:
 /// allowed). Throws JsonError at the first problem.
 JsonValue parseJson(std::string_view text);
 
+/// `text` as a JSON string literal, quotes included. Inline so that the
+/// stand-in libcuda, which links nothing of the runtime, shares it too.
+inline std::string quoteJson(std::string_view text) {
+  std::string result = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      result += '\\';
+      result += static_cast<char>(c);
+    } else if (c < 0x20) {
+      static const char hex[] = "0123456789abcdef";
+      result += "\\u00";
+      result += hex[c >> 4];
+      result += hex[c & 0xf];
+    } else {
+      result += static_cast<char>(c);
+    }
+  }
+  return result + "\"";
+}
+
 } // namespace kvcache::runtime
 
 #endif // KVCACHE_RUNTIME_JSON_H
