@@ -30,7 +30,7 @@ import common
 
 # Cases run under compute-sanitizer --tool memcheck: one decode step with
 # split-K engaged by the default rule (4 requests x 8 kv heads on 132 SMs
-# allow 4 splits, 1501 keys give 2) and one causal prefill with a store.
+# allow 16 splits, 1501 keys give 5) and one causal prefill with a store.
 MEMCHECK_CASES = {
     "memcheck/decode": "--dtype bf16 --context 0,17,600,1500 --prompt 1 "
                        "--q-heads 32 --kv-heads 8 --head-dim 128 --page-size 16 "

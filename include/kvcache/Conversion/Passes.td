@@ -60,10 +60,13 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).
 
     Split count: `splits` when > 0; else `attention_dispatch_metadata[2]`
-    when the bundle has it, clamped to `[1, slots]`; else MAX's rule
-    `np = min(slots, max(1, max_lengths[0][1] / 512))`. The launched slots
-    are `splits` when forced, else `clamp(num_sms / (batch * num_kv_heads),
-    1, splits-cap)`.
+    when the bundle has it, clamped to `[1, slots]`; else
+    `np = min(slots, max(1, max_lengths[0][1] / 256))`. The launched slots
+    are `splits` when forced, else `clamp(num_sms * (512 / block-size) /
+    (batch * num_kv_heads), 1, splits-cap)`: enough CTAs to give every SM
+    512 threads (MAX's rule in ABI.md gives it one CTA, which leaves a
+    batch-1 decode latency-bound), and splits of at least 256 keys. The
+    combine kernel runs one warp per (query row, q head).
 
     The host code calls two functions the runtime implements (declared
     here as private `func.func`s, called as plain C functions):
@@ -92,7 +95,7 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
            "The GPU the kernels are generated for (sm_80 or newer)">,
-    Option<"splitsCap", "splits-cap", "int64_t", "32",
+    Option<"splitsCap", "splits-cap", "int64_t", "64",
            "Most split-K slots a decode launch gets">,
     Option<"blockSize", "block-size", "int64_t", "128",
            "Threads per CTA (a multiple of 32)">,

@@ -78,12 +78,12 @@ struct NVVMPipelineOptions
   Option<int64_t> splits{
       *this, "splits",
       llvm::cl::desc("Force this many split-K partitions in decode (0: the "
-                     "dispatch metadata or MAX's rule)"),
+                     "dispatch metadata or the fill-the-GPU rule)"),
       llvm::cl::init(0)};
   Option<int64_t> splitsCap{
       *this, "splits-cap",
       llvm::cl::desc("Most split-K slots a decode launch gets"),
-      llvm::cl::init(32)};
+      llvm::cl::init(64)};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per CTA"),
                             llvm::cl::init(128)};

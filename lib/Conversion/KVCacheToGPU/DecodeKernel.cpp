@@ -27,8 +27,6 @@
 #include "Emitter.h"
 #include "Kernels.h"
 
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-
 #include <limits>
 
 using namespace mlir;
@@ -375,7 +373,6 @@ RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
 }
 
 RowState DecodeKernelBuilder::mergeWarpLanes(RowState state) {
-  int64_t width = shape.vectorWidth();
   for (int64_t offset = config.threadsPerKey; offset < 32; offset *= 2) {
     for (size_t r = 0; r < state.max.size(); ++r) {
       Value otherMax = e.shuffleXor(state.max[r], offset);
@@ -387,14 +384,9 @@ RowState DecodeKernelBuilder::mergeWarpLanes(RowState state) {
       state.max[r] = newMax;
       Value mineVector = e.splat(shape.f32VectorType(), mine);
       Value theirsVector = e.splat(shape.f32VectorType(), theirs);
-      for (Value &acc : state.acc[r]) {
-        SmallVector<Value> other;
-        for (int64_t i = 0; i < width; ++i)
-          other.push_back(e.shuffleXor(e.extract(acc, i), offset));
-        Value otherVector = vector::FromElementsOp::create(
-            e.b, e.loc, shape.f32VectorType(), other);
-        acc = e.fma(acc, mineVector, e.mulF(otherVector, theirsVector));
-      }
+      for (Value &acc : state.acc[r])
+        acc = e.fma(acc, mineVector,
+                    e.mulF(e.shuffleXor(acc, offset), theirsVector));
     }
   }
   return state;

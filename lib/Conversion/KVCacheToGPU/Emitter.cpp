@@ -159,13 +159,31 @@ Value Emitter::gridDim(gpu::Dimension dimension) {
 }
 void Emitter::barrier() { gpu::BarrierOp::create(b, loc); }
 Value Emitter::shuffleXor(Value value, int64_t offset) {
+  // A shuffle moves 32 bits: vectors go element by element.
+  if (auto type = dyn_cast<VectorType>(value.getType())) {
+    SmallVector<Value> elements;
+    for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+      elements.push_back(shuffleXor(extract(value, i), offset));
+    return vector::FromElementsOp::create(b, loc, type, elements);
+  }
   return gpu::ShuffleOp::create(b, loc, value, offset, /*width=*/32,
                                 gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+Value Emitter::shuffleIdx(Value value, Value lane) {
+  Value lane32 = arith::IndexCastUIOp::create(b, loc, b.getI32Type(), lane);
+  return gpu::ShuffleOp::create(b, loc, value, lane32, i32(32),
+                                gpu::ShuffleMode::IDX)
       .getShuffleResult();
 }
 Value Emitter::groupSum(Value value, int64_t width) {
   for (int64_t offset = width / 2; offset > 0; offset /= 2)
     value = addF(value, shuffleXor(value, offset));
+  return value;
+}
+Value Emitter::groupMax(Value value, int64_t width) {
+  for (int64_t offset = width / 2; offset > 0; offset /= 2)
+    value = maxF(value, shuffleXor(value, offset));
   return value;
 }
 

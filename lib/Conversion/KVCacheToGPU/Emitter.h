@@ -81,10 +81,16 @@ struct Emitter {
   Value blockId(mlir::gpu::Dimension dimension);
   Value gridDim(mlir::gpu::Dimension dimension);
   void barrier();
-  /// `value` from lane `lane ^ offset` of the warp.
+  /// `value` (a scalar or a vector of 32-bit elements) from lane
+  /// `lane ^ offset` of the warp.
   Value shuffleXor(Value value, int64_t offset);
+  /// `value` from lane `lane` (an index, below 32) of the warp; lanes may
+  /// read different lanes.
+  Value shuffleIdx(Value value, Value lane);
   /// Sums `value` over aligned groups of `width` lanes (a power of two).
   Value groupSum(Value value, int64_t width);
+  /// The maximum of `value` over aligned groups of `width` lanes.
+  Value groupMax(Value value, int64_t width);
 
   // Structured control flow. Bodies emit through this emitter's builder.
   using LoopBody =

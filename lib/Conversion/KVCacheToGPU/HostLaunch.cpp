@@ -68,6 +68,14 @@ SmallVector<Type> typesOf(ArrayRef<Value> values) {
   return llvm::to_vector(ValueRange(values).getTypes());
 }
 
+/// Threads per SM a decode launch aims for: four 4-warp CTAs, what the
+/// one-token kernel is built to fit (DecodeKernel.cpp asks ptxas for it),
+/// keep 16 warps of K/V loads in flight per SM.
+constexpr int64_t kDecodeThreadsPerSm = 512;
+/// The fewest keys worth a split: below it a CTA's fixed cost (loading q,
+/// merging its warps, writing partials) outweighs its share of the keys.
+constexpr int64_t kMinSplitKeys = 256;
+
 /// (active partitions, launched slots) for a decode launch.
 std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
                                    const RuntimeHooks &hooks, Value batch,
@@ -79,15 +87,20 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   }
   OpBuilder &b = e.b;
   Value one = e.index(1);
-  // MAX's rule: enough CTAs to fill the GPU, at most splits-cap per row.
+  // Enough CTAs to fill every SM with kDecodeThreadsPerSm threads, at most
+  // splits-cap per (request, kv head). MAX's rule fills one CTA per SM,
+  // which left an H200 latency-bound at batch 1 (6% occupancy).
   Value numSms =
       func::CallOp::create(b, e.loc, hooks.numSms, ValueRange()).getResult(0);
   Value sms = arith::MaxSIOp::create(
       b, e.loc, arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms),
       one);
+  Value ctasPerSm =
+      e.index(std::max<int64_t>(1, kDecodeThreadsPerSm / options.blockSize));
+  Value target = e.mul(sms, ctasPerSm);
+  Value perSplit = e.mul(batch, e.index(numKvHeads));
   Value slots =
-      e.maxU(one, e.minU(e.index(options.splitsCap),
-                         e.divU(sms, e.mul(batch, e.index(numKvHeads)))));
+      e.maxU(one, e.minU(e.index(options.splitsCap), e.divU(target, perSplit)));
   if (dispatchMetadata) {
     // The host's choice, clamped to what was launched; never fewer than one.
     Value chosen = arith::IndexCastOp::create(
@@ -96,7 +109,7 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
     Value atLeastOne = arith::MaxSIOp::create(b, e.loc, chosen, one);
     return {arith::MinSIOp::create(b, e.loc, atLeastOne, slots), slots};
   }
-  Value byLength = e.maxU(one, e.divU(maxCacheLength, e.index(512)));
+  Value byLength = e.maxU(one, e.divU(maxCacheLength, e.index(kMinSplitKeys)));
   return {e.minU(slots, byLength), slots};
 }
 
@@ -237,8 +250,10 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
       combineArgs[kCombineOut] = op.getOut();
       combineArgs[kCombineNumPartitions] = numPartitions;
       combineArgs[kCombineSlots] = slots;
+      Value headBlocks = e.index(
+          llvm::divideCeil(shape.numQHeads, combineWarpsPerBlock(shape)));
       launch(e, kernels.get(KernelKind::Combine, shape, typesOf(combineArgs)),
-             {rows, e.index(1), e.index(1)}, shape.blockSize, combineArgs);
+             {rows, headBlocks, e.index(1)}, shape.blockSize, combineArgs);
     });
   };
 

@@ -80,7 +80,8 @@ enum DecodeArg {
   kDecodeNumArgs
 };
 
-/// Arguments of the combine kernel. Grid (total_tokens), one CTA per row.
+/// Arguments of the combine kernel. Grid (total_tokens,
+/// ceil(num_q_heads / combineWarpsPerBlock)): one warp per (row, q head).
 enum CombineArg {
   kCombineRowOffsets,
   kCombinePartialOut,
@@ -104,6 +105,11 @@ enum PrefillArg {
   kPrefillLayer,
   kPrefillNumArgs
 };
+
+/// Query heads one combine CTA merges (one per warp).
+inline int64_t combineWarpsPerBlock(const KernelShape &shape) {
+  return shape.blockSize / 32;
+}
 
 /// Query rows (token × group member) one prefill CTA owns.
 int64_t prefillRowsPerBlock(const KernelShape &shape);

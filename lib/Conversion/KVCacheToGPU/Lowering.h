@@ -39,7 +39,7 @@ private:
 /// The pass options the host code needs.
 struct LaunchOptions {
   int64_t blockSize = 128;
-  int64_t splitsCap = 32;
+  int64_t splitsCap = 64;
   /// Forced split count; 0 picks it at run time.
   int64_t splits = 0;
 };

@@ -14,9 +14,11 @@
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
 
 // The host side: decode or prefill on max_lengths[0][0] (a host field), the
-// split count by MAX's rule from the runtime's SM count and
-// max_lengths[0][1], a workspace from the runtime, and a decode grid of
-// (slots, kv heads, batch).
+// split count from the runtime's SM count (four 128-thread CTAs per SM, at
+// most splits-cap = 64 per request and kv head) and max_lengths[0][1]
+// (splits of at least 256 keys), a workspace from the runtime, a decode grid
+// of (slots, kv heads, batch) and a combine grid of (rows, 32 q heads / 4
+// warps).
 // CHECK-LABEL: module attributes {gpu.container_module}
 // CHECK-DAG:   func.func private @kvcache_runtime_num_sms() -> i32
 // CHECK-DAG:   func.func private @kvcache_runtime_workspace(i64) -> i64
@@ -37,10 +39,13 @@
 // CHECK:         scf.if
 // CHECK-NEXT:      scf.if %[[DECODE]] {
 // CHECK:             %[[SMS:.*]] = func.call @kvcache_runtime_num_sms() : () -> i32
+// CHECK:             %[[SMS_INDEX:.*]] = arith.maxsi
+// CHECK:             %[[TARGET:.*]] = arith.muli %[[SMS_INDEX]], %c4{{.*}} : index
 // CHECK:             %[[CTAS:.*]] = arith.muli %[[BATCH]], %{{.*}} : index
-// CHECK:             arith.divui %{{.*}}, %[[CTAS]] : index
-// CHECK:             %[[SLOTS:.*]] = arith.maxui
-// CHECK:             %[[BYLEN:.*]] = arith.divui %[[MAXK]], %c512 : index
+// CHECK:             %[[PER_HEAD:.*]] = arith.divui %[[TARGET]], %[[CTAS]] : index
+// CHECK:             %[[CAPPED:.*]] = arith.minui %c64, %[[PER_HEAD]] : index
+// CHECK:             %[[SLOTS:.*]] = arith.maxui %c1{{.*}}, %[[CAPPED]] : index
+// CHECK:             %[[BYLEN:.*]] = arith.divui %[[MAXK]], %c256 : index
 // CHECK:             %[[NP:.*]] = arith.minui %[[SLOTS]], %{{.*}} : index
 // CHECK:             %[[ADDR:.*]] = func.call @kvcache_runtime_workspace(%{{.*}}) : (i64) -> i64
 // CHECK:             llvm.inttoptr %[[ADDR]] : i64 to !llvm.ptr
@@ -53,7 +58,7 @@
 // CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]])
 // CHECK:             %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
 // CHECK:             scf.if %[[SPLIT]] {
-// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
+// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c8{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
 // CHECK:           } else {
 // CHECK:             %[[PREFILL_ROWS:.*]] = arith.muli %[[MAXQ]], %c4{{.*}} : index
 // CHECK:             %[[PREFILL_BLOCKS:.*]] = arith.ceildivui %[[PREFILL_ROWS]], %c32{{.*}} : index
@@ -86,7 +91,15 @@
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:       gpu.func @kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal(
+// The combine kernel: one warp per (row, q head); the lanes' weights reach
+// the others by index shuffles, the two lane halves (16 output vectors per
+// head_dim row) merge by an xor shuffle of 16.
 // CHECK:       gpu.func @kvcache_combine_bf16_d128_p128_kv8_q32_causal(
+// CHECK:         gpu.shuffle  xor %{{.*}}, %c16{{.*}}, %{{.*}} : f32
+// CHECK:         vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
+// CHECK:         gpu.shuffle  idx %{{.*}} : f32
+// CHECK:         gpu.shuffle  xor %{{.*}}, %c16{{.*}}, %{{.*}} : f32
+// CHECK:         vector.store %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
 // CHECK:       gpu.func @kvcache_prefill_bf16_d128_p128_kv8_q32_causal(
 // CHECK-SAME:      workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offsets: memref<?xi32>, %out: memref<?x32x128xbf16>) {

@@ -53,7 +53,7 @@ GPU_TOLERANCE = {"f32": 2e-3, "f16": 2e-2, "bf16": 2e-2}
 # Rows that see their dominant key (f16/bf16): a quarter of a 1/64 step.
 DOMINANT_TOLERANCE = 1.0 / 256
 DOMINANT_SCORE = 6.0
-# MAX's split-K rule (ABI.md) needs the SM count; an H100/H200 has 132.
+# The GPU lowering's split rule needs the SM count; an H100/H200 has 132.
 DEFAULT_NUM_SMS = 132
 
 
@@ -331,9 +331,10 @@ def slot_of(inputs, b, pos, page_size):
 
 
 def rule_splits(num_sms, batch, kv_heads, num_keys):
-    """MAX's CUDA split-K rule (ABI.md)."""
-    max_np = min(max(num_sms // max(batch * kv_heads, 1), 1), 32)
-    return min(max_np, max(1, num_keys // 512))
+    """convert-kvcache-to-gpu's split rule with its default options (four
+    128-thread CTAs per SM, splits-cap 64, splits of at least 256 keys)."""
+    slots = min(max(num_sms * 4 // max(batch * kv_heads, 1), 1), 64)
+    return min(slots, max(1, num_keys // 256))
 
 
 def expected_splits(a, context, prompt):
