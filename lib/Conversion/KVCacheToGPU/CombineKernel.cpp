@@ -173,9 +173,9 @@ kvcache::gpukernels::buildCombineKernel(OpBuilder &b, Location loc,
     for (int64_t offset = config.units;
          config.partitionLanes > 1 && offset < 32; offset *= 2)
       results[0] = e.addF(results[0], e.shuffleXor(results[0], offset));
-    Value inverse = e.select(
-        e.cmpF(arith::CmpFPredicate::OGT, total, e.f32(0.0f)),
-        arith::DivFOp::create(b, loc, e.f32(1.0f), total), e.f32(0.0f));
+    Value inverse =
+        e.select(e.cmpF(arith::CmpFPredicate::OGT, total, e.f32(0.0f)),
+                 e.divF(e.f32(1.0f), total), e.f32(0.0f));
     Value inverseVector = e.splat(f32Vector, inverse);
     for (auto [unit, result] : llvm::zip_equal(units, results)) {
       Value owner = config.partitionLanes > 1

@@ -445,9 +445,8 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
         // A row with no key in this split (causal limit, or a split past
         // the request's keys) has sum 0: output 0, log-sum-exp -inf.
         Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
-        Value inverse = e.select(
-            nonEmpty, arith::DivFOp::create(e.b, e.loc, e.f32(1.0f), sum),
-            e.f32(0.0f));
+        Value inverse =
+            e.select(nonEmpty, e.divF(e.f32(1.0f), sum), e.f32(0.0f));
         Value normalised = e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
         Value flat = e.add(chunkStart, r);
         e.ifThen(e.ult(flat, numRows), [&] {

@@ -204,9 +204,9 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
 
     e.ifThen(valid, [&] {
       Value sum = state[1];
-      Value inverse = e.select(
-          e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0.0f)),
-          arith::DivFOp::create(b, loc, e.f32(1.0f), sum), e.f32(0.0f));
+      Value inverse =
+          e.select(e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0.0f)),
+                   e.divF(e.f32(1.0f), sum), e.f32(0.0f));
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
         e.storeVector(
             e.truncTo(shape.elementType,

@@ -8,6 +8,7 @@
 
 #include "kvcache/Conversion/Passes.h"
 
+#include "../Emitter.h"
 #include "../Lowerable.h"
 
 #include "mlir/IR/Builders.h"
@@ -25,39 +26,14 @@ using abi::Field;
 
 namespace {
 
-/// Emits loop code at one insertion point; small helpers keep the lowering
-/// readable as the math it is.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
+/// The shared emitter plus the reference's scalar math (exact exp and log,
+/// NaN-propagating max) and step-1 loops.
+struct Emitter : conversion::Emitter {
+  using conversion::Emitter::Emitter;
 
-  Value index(int64_t value) {
-    return arith::ConstantIndexOp::create(b, loc, value);
-  }
-  Value f32(float value) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-  }
-  /// An i32 field element, read as unsigned (MAX's uint32).
-  Value loadUnsigned(Value memref, ValueRange indices) {
-    Value value = memref::LoadOp::create(b, loc, memref, indices);
-    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), value);
-  }
   Value loadF32(Value memref, ValueRange indices) {
-    Value value = memref::LoadOp::create(b, loc, memref, indices);
-    if (value.getType().isF32())
-      return value;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+    return extToF32(load(memref, indices));
   }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value divU(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
-  Value remU(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
-  Value minU(Value x, Value y) { return arith::MinUIOp::create(b, loc, x, y); }
-  Value addF(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value subF(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value mulF(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value divF(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
   Value maxF(Value x, Value y) {
     return arith::MaximumFOp::create(b, loc, x, y);
   }
@@ -66,27 +42,17 @@ struct Emitter {
 
   /// `for iv in [lb, ub)` without loop-carried values.
   void loop(Value lb, Value ub, function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, lb, ub, index(1), ValueRange(),
-                       [&](OpBuilder &nested, Location, Value iv, ValueRange) {
-                         OpBuilder::InsertionGuard guard(b);
-                         b.setInsertionPoint(nested.getInsertionBlock(),
-                                             nested.getInsertionPoint());
-                         body(iv);
-                         scf::YieldOp::create(b, loc);
-                       });
+    conversion::Emitter::loop(lb, ub, index(1), body);
   }
   /// `for iv in [lb, ub)` carrying one value; returns its final value.
   Value reduce(Value lb, Value ub, Value init,
                function_ref<Value(Value, Value)> body) {
-    auto forOp = scf::ForOp::create(
-        b, loc, lb, ub, index(1), ValueRange(init),
-        [&](OpBuilder &nested, Location, Value iv, ValueRange args) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(),
-                              nested.getInsertionPoint());
-          scf::YieldOp::create(b, loc, body(iv, args.front()));
-        });
-    return forOp.getResult(0);
+    return conversion::Emitter::loop(lb, ub, index(1), init,
+                                     [&](Value iv, ValueRange args) {
+                                       return SmallVector<Value>{
+                                           body(iv, args.front())};
+                                     })
+        .front();
   }
 };
 
@@ -107,7 +73,7 @@ struct Fields {
 
 void lowerStore(StoreOp op) {
   OpBuilder b(op);
-  Emitter e{b, op.getLoc()};
+  Emitter e(b, op.getLoc());
   InputsType type = op.getBundle().getType();
   Fields fields(b, op.getLoc(), op.getBundle(), /*withMetadata=*/false);
   Value offsets = op.getInputRowOffsets();
@@ -126,8 +92,9 @@ void lowerStore(StoreOp op) {
       Value slot = e.remU(position, pageSize);
       e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
         e.loop(zero, e.index(type.getHeadDim()), [&](Value lane) {
-          for (auto [kv, rows] : {std::pair<int64_t, Value>{0, op.getKey()},
-                                  std::pair<int64_t, Value>{1, op.getValue()}}) {
+          for (auto [kv, rows] :
+               {std::pair<int64_t, Value>{0, op.getKey()},
+                std::pair<int64_t, Value>{1, op.getValue()}}) {
             Value element = memref::LoadOp::create(b, op.getLoc(), rows,
                                                    ValueRange{row, head, lane});
             memref::StoreOp::create(
@@ -144,7 +111,7 @@ void lowerStore(StoreOp op) {
 void lowerAttention(AttentionOp op, int64_t splitsOption) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Emitter e{b, loc};
+  Emitter e(b, loc);
   InputsType type = op.getBundle().getType();
   Fields fields(b, loc, op.getBundle(), /*withMetadata=*/true);
   Value q = op.getQ(), out = op.getOut(), offsets = op.getInputRowOffsets();
@@ -191,21 +158,22 @@ void lowerAttention(AttentionOp op, int64_t splitsOption) {
     // Splits cut the request's keys into equal chunks, as the GPU kernel does.
     Value chunk = arith::CeilDivUIOp::create(b, loc, numKeys, splits);
     e.loop(first, last, [&](Value row) {
-      Value keyLimit =
-          op.getCausal() ? e.add(cacheLength, e.add(e.sub(row, first), one))
-                         : numKeys;
+      Value keyLimit = op.getCausal()
+                           ? e.add(cacheLength, e.add(e.sub(row, first), one))
+                           : numKeys;
       e.loop(zero, e.index(numQHeads), [&](Value qHead) {
         Value kvHead = e.divU(qHead, e.index(groupSize));
         auto score = [&](Value key) {
           Value page = e.loadUnsigned(fields.lookupTable,
                                       {request, e.divU(key, pageSize)});
           Value slot = e.remU(key, pageSize);
-          Value dot = e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
-            Value qv = e.loadF32(q, {row, qHead, lane});
-            Value kv = e.loadF32(fields.kvBlocks,
-                                 {page, zero, layer, slot, kvHead, lane});
-            return e.addF(acc, e.mulF(qv, kv));
-          });
+          Value dot =
+              e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
+                Value qv = e.loadF32(q, {row, qHead, lane});
+                Value kv = e.loadF32(fields.kvBlocks,
+                                     {page, zero, layer, slot, kvHead, lane});
+                return e.addF(acc, e.mulF(qv, kv));
+              });
           return e.mulF(dot, scale);
         };
         e.loop(zero, splits, [&](Value split) {
@@ -234,8 +202,8 @@ void lowerAttention(AttentionOp op, int64_t splitsOption) {
             return e.addF(acc, p);
           });
           // An empty split (past the causal limit) contributes nothing.
-          Value nonEmpty = arith::CmpIOp::create(
-              b, loc, arith::CmpIPredicate::ult, lo, hi);
+          Value nonEmpty =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lo, hi);
           scf::IfOp::create(
               b, loc, nonEmpty,
               [&](OpBuilder &, Location) {
@@ -250,8 +218,7 @@ void lowerAttention(AttentionOp op, int64_t splitsOption) {
                 scf::YieldOp::create(b, loc);
               },
               [&](OpBuilder &, Location) {
-                memref::StoreOp::create(b, loc, negInf, lse,
-                                        ValueRange{split});
+                memref::StoreOp::create(b, loc, negInf, lse, ValueRange{split});
                 scf::YieldOp::create(b, loc);
               });
         });
@@ -260,16 +227,15 @@ void lowerAttention(AttentionOp op, int64_t splitsOption) {
           return e.maxF(acc, memref::LoadOp::create(b, loc, lse, s));
         });
         auto weight = [&](Value s) {
-          return e.exp(
-              e.subF(memref::LoadOp::create(b, loc, lse, s), maxLse));
+          return e.exp(e.subF(memref::LoadOp::create(b, loc, lse, s), maxLse));
         };
         Value total = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
           return e.addF(acc, weight(s));
         });
         e.loop(zero, headDim, [&](Value lane) {
           Value sum = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
-            Value o = memref::LoadOp::create(b, loc, partial,
-                                             ValueRange{s, lane});
+            Value o =
+                memref::LoadOp::create(b, loc, partial, ValueRange{s, lane});
             return e.addF(acc, e.mulF(weight(s), o));
           });
           Value result = e.divF(sum, total);
@@ -303,7 +269,7 @@ struct ConvertKVCacheToLoopsPass
       else
         return WalkResult::advance();
       if (failed(checkLowerable(op, cast<InputsType>(bundle.getType()),
-                                 getArgument())))
+                                getArgument())))
         return WalkResult::interrupt();
       ops.push_back(op);
       return WalkResult::advance();
