@@ -65,8 +65,6 @@ void buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm);
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options = {});
 
-/// Registers `kvcache-flatten` and `kvcache-to-llvm`, and the two helper
-/// passes the latter prints in its textual form (see Pipelines/Passes.h).
 struct NVVMPipelineOptions
     : public mlir::PassPipelineOptions<NVVMPipelineOptions> {
   Option<std::string> chip{
@@ -108,6 +106,9 @@ void buildGPULoweringPipeline(mlir::OpPassManager &pm,
 void buildNVVMPipeline(mlir::OpPassManager &pm,
                        const NVVMPipelineOptions &options = {});
 
+/// Registers `kvcache-flatten`, `kvcache-to-llvm` and `kvcache-to-nvvm`, and
+/// the two helper passes they print in their textual form (see
+/// Pipelines/Passes.h).
 void registerKVCachePipelines();
 
 } // namespace kvcache
