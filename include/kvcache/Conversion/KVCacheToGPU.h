@@ -42,6 +42,13 @@ inline constexpr llvm::StringLiteral kWorkspaceHook =
 /// sm_80 .. sm_90a, `+ptx88` for sm_100 and newer.
 llvm::StringRef ptxFeaturesForChip(llvm::StringRef chip);
 
+/// Registers what buildGPUKernelLoweringPipeline needs beyond the dialects:
+/// the `#nvvm.target` serialization interface and the LLVM IR translations
+/// of the builtin, llvm, nvvm and gpu dialects. Stock mlir-opt registers
+/// them; a tool with its own registry (kvcache-opt, kvcache-compile) must
+/// call this, or gpu-module-to-binary crashes on the target attribute.
+void registerGPUKernelLoweringDependencies(mlir::DialectRegistry &registry);
+
 /// Lowers a module that went through kvcache-drop-optional-fields,
 /// convert-kvcache-to-gpu and kvcache-expand-inputs: upstream's
 /// `gpu-lower-to-nvvm-pipeline` with the chip always given
@@ -51,13 +58,6 @@ llvm::StringRef ptxFeaturesForChip(llvm::StringRef chip);
 /// CUDA_ROOT/CUDA_HOME/CUDA_PATH; PTX text for "isa") and host code in the LLVM
 /// dialect whose launches `mlir-translate --mlir-to-llvmir` turns into `mgpu*`
 /// calls. `chip` must be the one given to convert-kvcache-to-gpu.
-/// Registers what buildGPUKernelLoweringPipeline needs beyond the dialects:
-/// the `#nvvm.target` serialization interface and the LLVM IR translations
-/// of the builtin, llvm, nvvm and gpu dialects. Stock mlir-opt registers
-/// them; a tool with its own registry (kvcache-opt, kvcache-compile) must
-/// call this, or gpu-module-to-binary crashes on the target attribute.
-void registerGPUKernelLoweringDependencies(mlir::DialectRegistry &registry);
-
 void buildGPUKernelLoweringPipeline(mlir::OpPassManager &pm,
                                     llvm::StringRef chip,
                                     llvm::StringRef format = "bin");

@@ -177,7 +177,8 @@ kvcache::gpukernels::buildCombineKernel(OpBuilder &b, Location loc,
         e.select(e.cmpF(arith::CmpFPredicate::OGT, total, e.f32(0.0f)),
                  e.divF(e.f32(1.0f), total), e.f32(0.0f));
     Value inverseVector = e.splat(f32Vector, inverse);
-    for (auto [unit, result] : llvm::zip_equal(units, results)) {
+    for (size_t t = 0; t < units.size(); ++t) {
+      Value unit = units[t], result = results[t];
       Value owner = config.partitionLanes > 1
                         ? e.ult(lane, e.index(config.units))
                         : e.ult(unit, e.index(config.units));

@@ -194,9 +194,11 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   Value numKvHeads = e.index(shape.numKvHeads);
 
   auto decode = [&] {
-    auto [numPartitions, slots] =
+    // Named values, not structured bindings: the lambdas below capture them.
+    std::pair<Value, Value> split =
         splitCount(e, options, hooks, batch, shape.numKvHeads, maxCacheLength,
                    dispatchMetadata);
+    Value numPartitions = split.first, slots = split.second;
     // Workspace: partial outputs [rows, q heads, slots, head_dim] then their
     // log-sum-exps [rows, q heads, slots], all f32.
     Value partials = e.mul(e.mul(rows, e.index(shape.numQHeads)), slots);
