@@ -17,6 +17,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -104,6 +105,14 @@ void kvcache::buildNVVMPipeline(mlir::OpPassManager &pm,
   buildGPULoweringPipeline(pm, options);
 }
 
+void kvcache::buildSimKernelLoweringPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createConvertGPUKernelsToHost());
+  // The kernels' 16-byte vector accesses stay vector loads on the host.
+  pm.addPass(mlir::createConvertVectorToLLVMPass());
+  buildCPULLVMLoweringPipeline(pm);
+  pm.addPass(createAddSimKernelEntries());
+}
+
 void kvcache::registerKVCachePipelines() {
   registerPipelineHelperPasses();
   mlir::PassPipelineRegistration<FlattenPipelineOptions>(
@@ -121,4 +130,9 @@ void kvcache::registerKVCachePipelines() {
       "The GPU path: prune, kvcache ops to GPU kernels, flatten, then the "
       "upstream GPU to NVVM lowering for the chip and gpu-module-to-binary",
       buildNVVMPipeline);
+  mlir::PassPipelineRegistration<>(
+      "kvcache-sim-kernels-to-llvm",
+      "The CPU simulator's kernels: gpu.module kernels to host functions "
+      "in the LLVM dialect with cuLaunchKernel-style entry points",
+      buildSimKernelLoweringPipeline);
 }

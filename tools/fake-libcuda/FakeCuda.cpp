@@ -20,6 +20,13 @@
 //    JSON line to $KVCACHE_FAKE_CUDA_LOG. A failed check returns an error,
 //    as a real driver would for a bad launch, and is logged and printed.
 //
+//  - except for a sim bundle's kernels (kvcache-compile --target=sim): an
+//    image that is a host ELF object is dlopen'ed, and its kernels RUN on
+//    the host, with simulated CUDA threads (SimThreads.h), after the same
+//    launch checks; parameter types come from the object's K_param_types
+//    (SimKernelABI.h). A simulator error fails the launch, naming the
+//    kernel, CTA and threads.
+//
 // Other calls are logged too (module loads, function lookups, stream
 // creation, allocations, copies), so tests can check caching and placement.
 // Setting $KVCACHE_FAKE_CUDA_NO_DEVICE makes cuInit fail as on a machine
@@ -28,6 +35,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "PtxEntries.h"
+#include "SimThreads.h"
+
+#include "kvcache/ABI/SimKernelABI.h"
 
 #include "kvcache/Runtime/CudaDriver.h"
 #include "kvcache/Runtime/Json.h"
@@ -40,6 +50,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -47,6 +58,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace kvcache::cuda;
@@ -59,15 +71,26 @@ struct CUctx_st {
 
 struct CUmod_st;
 
+/// A sim kernel's entry: cuLaunchKernel's kernelParams convention.
+using SimEntry = void (*)(void **);
+
 struct CUfunc_st {
   CUmod_st *module = nullptr;
   PtxEntry entry;
   int sharedBytesAllowed = 48 * 1024;
+  /// Set for the kernels of a sim module: they run.
+  SimEntry simEntry = nullptr;
 };
 
 struct CUmod_st {
-  /// "cubin", "fatbin" or "ptx".
+  ~CUmod_st() {
+    if (simLibrary)
+      dlclose(simLibrary);
+  }
+  /// "cubin", "fatbin", "ptx" or "sim" (a host shared object).
   std::string format;
+  /// The dlopen handle of a sim module.
+  void *simLibrary = nullptr;
   /// The image's bytes when its size is known (cubin, PTX), to check that a
   /// kernel the PTX declares is in the image.
   std::string image;
@@ -302,6 +325,90 @@ CUresult readPtxDirectory(const std::string &call, const std::string &directory,
   return CUDA_SUCCESS;
 }
 
+/// The ELF machine of a cubin; any other ELF image is a sim module.
+constexpr uint16_t kElfMachineCuda = 190;
+
+/// Makes this library's kvcache_sim_* hooks visible to the sim modules it
+/// opens: the runtime opens libcuda.so.1 with RTLD_LOCAL, and a module's
+/// undefined symbols resolve only against the global scope.
+std::string exportHooksGlobally() {
+  Dl_info self;
+  if (!dladdr(reinterpret_cast<void *>(&exportHooksGlobally), &self) ||
+      !self.dli_fname)
+    return "cannot find the stand-in libcuda's own file (dladdr)";
+  if (!dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL))
+    return std::string("cannot reopen ") + self.dli_fname +
+           " with RTLD_GLOBAL: " + dlerror();
+  return {};
+}
+
+/// Opens the host shared object `image` (a sim bundle's kernels) through a
+/// temporary file, since dlopen reads files only.
+CUresult loadSimModule(const char *call, const std::string &image,
+                       CUmod_st &module) {
+  if (image.empty())
+    return fail(CUDA_ERROR_INVALID_IMAGE, call,
+                "a host ELF image whose size its header does not give");
+  if (std::string why = exportHooksGlobally(); !why.empty())
+    return fail(CUDA_ERROR_INVALID_IMAGE, call, why);
+  const char *tmp = std::getenv("TMPDIR");
+  std::string path =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/kvcache-sim-XXXXXX";
+  int fd = mkstemp(path.data());
+  if (fd < 0)
+    return fail(CUDA_ERROR_INVALID_IMAGE, call,
+                "cannot create '" + path + "': " + std::strerror(errno));
+  bool written =
+      write(fd, image.data(), image.size()) == ssize_t(image.size());
+  close(fd);
+  void *library =
+      written ? dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) : nullptr;
+  std::string why = written ? (library ? "" : dlerror()) : "short write";
+  unlink(path.c_str());
+  if (!library)
+    return fail(CUDA_ERROR_INVALID_IMAGE, call,
+                "cannot load the sim kernels (a host shared object): " + why);
+  module.simLibrary = library;
+  return CUDA_SUCCESS;
+}
+
+/// A sim kernel's parameters, from its `K_param_types` ("ptr,i64,f32"),
+/// laid out as PTX would lay them out; `ptr`s must be device addresses.
+bool simParams(const std::string &name, const char *types, PtxEntry &entry) {
+  entry.name = name;
+  size_t offset = 0;
+  std::string text = types;
+  size_t begin = 0;
+  while (begin <= text.size() && !text.empty()) {
+    size_t end = text.find(',', begin);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string type = text.substr(begin, end - begin);
+    PtxParam param;
+    param.name = name + "_param_" + std::to_string(entry.params.size());
+    if (type == "ptr") {
+      param.size = 8;
+      param.isPointer = true;
+    } else if (type.size() > 1 && (type[0] == 'i' || type[0] == 'f')) {
+      int bits = std::atoi(type.c_str() + 1);
+      if (bits <= 0)
+        return false;
+      param.size = static_cast<size_t>((bits + 7) / 8);
+    } else if (type == "bf16") {
+      param.size = 2;
+    } else {
+      return false;
+    }
+    param.align = param.size;
+    offset = (offset + param.align - 1) / param.align * param.align;
+    param.offset = offset;
+    offset += param.size;
+    entry.params.push_back(param);
+    begin = end + 1;
+  }
+  return true;
+}
+
 CUresult loadModule(const char *call, CUmodule *result, const void *data) {
   State &s = state();
   if (!result || !data)
@@ -314,9 +421,14 @@ CUresult loadModule(const char *call, CUmodule *result, const void *data) {
                   "\x7f"
                   "ELF",
                   4) == 0) {
-    module->format = "cubin";
+    uint16_t machine;
+    std::memcpy(&machine, image + 0x12, 2);
+    module->format = machine == kElfMachineCuda ? "cubin" : "sim";
     if (size_t size = elfSize(image))
       module->image.assign(reinterpret_cast<const char *>(image), size);
+    if (module->format == "sim")
+      if (CUresult error = loadSimModule(call, module->image, *module))
+        return error;
   } else if (magic == 0xBA55ED50u) {
     module->format = "fatbin";
   } else {
@@ -330,7 +442,7 @@ CUresult loadModule(const char *call, CUmodule *result, const void *data) {
     }
     module->ptxSource = "image";
   }
-  if (module->format != "ptx") {
+  if (module->format == "cubin" || module->format == "fatbin") {
     const char *directory = std::getenv("KVCACHE_FAKE_CUDA_PTX_DIR");
     if (directory && *directory)
       if (CUresult error = readPtxDirectory(call, directory, *module))
@@ -678,6 +790,30 @@ FAKE_API CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
                 "unknown module");
   CUmod_st &loaded = *it->second;
   std::string kernel = name ? name : "";
+  if (loaded.simLibrary && !loaded.entries.count(kernel)) {
+    // A sim kernel: its entry and parameter types are symbols of the module.
+    std::string packed = kernel + std::string(kvcache::sim::kPackedSuffix);
+    std::string typesName =
+        kernel + std::string(kvcache::sim::kParamTypesSuffix);
+    void *entryPoint = dlsym(loaded.simLibrary, packed.c_str());
+    const auto *types =
+        static_cast<const char *>(dlsym(loaded.simLibrary, typesName.c_str()));
+    if (!entryPoint || !types)
+      return fail(CUDA_ERROR_NOT_FOUND, "cuModuleGetFunction",
+                  "no kernel '" + kernel + "' in the sim module (" + packed +
+                      " or " + typesName + " missing)");
+    PtxEntry params;
+    if (!simParams(kernel, types, params))
+      return fail(CUDA_ERROR_INVALID_IMAGE, "cuModuleGetFunction",
+                  "kernel '" + kernel + "': unreadable parameter types '" +
+                      types + "'");
+    loaded.entries.emplace(kernel, std::move(params));
+    std::unique_ptr<CUfunc_st> &slot = loaded.functions[kernel];
+    slot = std::make_unique<CUfunc_st>();
+    slot->module = &loaded;
+    slot->entry = loaded.entries[kernel];
+    slot->simEntry = reinterpret_cast<SimEntry>(entryPoint);
+  }
   auto entry = loaded.entries.find(kernel);
   if (entry == loaded.entries.end()) {
     if (loaded.ptxSource.empty())
@@ -766,8 +902,29 @@ FAKE_API CUresult cuLaunchKernel(CUfunction function, unsigned gridX,
                     hex(reinterpret_cast<uintptr_t>(function)));
   if (!knownStream(s, stream))
     return fail(CUDA_ERROR_INVALID_HANDLE, "cuLaunchKernel", "unknown stream");
-  return checkLaunch(s, function, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                     sharedBytes, stream, params, extra);
+  if (CUresult error =
+          checkLaunch(s, function, gridX, gridY, gridZ, blockX, blockY,
+                      blockZ, sharedBytes, stream, params, extra))
+    return error;
+  if (!function->simEntry)
+    return CUDA_SUCCESS;
+  auto started = std::chrono::steady_clock::now();
+  SimEntry entry = function->simEntry;
+  std::string problem = kvcache::fakecuda::simulateLaunch(
+      function->entry.name, {gridX, gridY, gridZ}, {blockX, blockY, blockZ},
+      [&] { entry(params); });
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  JsonObject line;
+  line.string("event", "simulated")
+      .string("kernel", function->entry.name)
+      .number("microseconds", static_cast<uint64_t>(micros))
+      .boolean("ok", problem.empty());
+  log(line);
+  if (!problem.empty())
+    return fail(CUDA_ERROR_LAUNCH_FAILED, "cuLaunchKernel", problem);
+  return CUDA_SUCCESS;
 }
 
 //===----------------------------------------------------------------------===//

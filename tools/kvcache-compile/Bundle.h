@@ -28,7 +28,7 @@ struct BundleOptions {
   int64_t splits = 0;
   /// The host CPU to generate code for (see SharedLibraryOptions::cpu).
   std::string cpu = "generic";
-  /// "cpu", or the GPU chip the kernels are compiled for ("sm_90a").
+  /// "cpu", "sim", or the GPU chip the kernels are compiled for ("sm_90a").
   std::string target = "cpu";
 };
 
@@ -42,6 +42,13 @@ mlir::LogicalResult compileCPUBundle(mlir::ModuleOp module,
 /// chip) into a GPU bundle: the host library with the cubin embedded, the
 /// manifest, and DIR/<kernel module>.ptx.
 mlir::LogicalResult compileGPUBundle(mlir::ModuleOp module,
+                                     const BundleOptions &options);
+
+/// Compiles `module` like compileGPUBundle (the kernels for sm_90a), but
+/// the embedded image is a host shared object of the kernels, which the
+/// stand-in libcuda runs with simulated CUDA threads (DIR/<kernel
+/// module>.sim.so and .sim.ll are that object and its LLVM IR). No ptxas.
+mlir::LogicalResult compileSimBundle(mlir::ModuleOp module,
                                      const BundleOptions &options);
 
 } // namespace kvcache::compile

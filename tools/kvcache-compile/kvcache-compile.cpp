@@ -1,6 +1,6 @@
 //===- kvcache-compile.cpp - A kvcache graph to a bundle ------------------===//
 //
-//   kvcache-compile graph.mlir --target=cpu|sm_XX -o DIR [--splits=N]
+//   kvcache-compile graph.mlir --target=cpu|sim|sm_XX -o DIR [--splits=N]
 //
 // Writes DIR/libkernels.so, DIR/manifest.json and DIR/graph.ll. Exit status:
 // 0 on success, 1 when the graph does not compile (diagnostics on stderr),
@@ -47,7 +47,9 @@ llvm::cl::opt<std::string>
 llvm::cl::opt<std::string>
     target("target",
            llvm::cl::desc("What the bundle runs on: cpu (the loops "
-                          "lowering); sm_XX needs the GPU lowering"),
+                          "lowering); sm_XX needs the GPU lowering; sim: "
+                          "the GPU kernels compiled for this CPU, run by "
+                          "the stand-in libcuda's simulator"),
            llvm::cl::init("cpu"), llvm::cl::cat(category));
 llvm::cl::opt<int64_t>
     splits("splits",
@@ -62,7 +64,7 @@ llvm::cl::opt<std::string>
         llvm::cl::init("generic"), llvm::cl::cat(category));
 
 constexpr llvm::StringLiteral kUsage =
-    "usage: kvcache-compile <graph.mlir> --target=cpu|sm_XX -o <dir> "
+    "usage: kvcache-compile <graph.mlir> --target=cpu|sim|sm_XX -o <dir> "
     "[--splits=N] [--mcpu=generic|native|<cpu>]\n";
 
 int usage(llvm::StringRef problem) {
@@ -71,15 +73,18 @@ int usage(llvm::StringRef problem) {
   return 2;
 }
 
-/// The targets kvcache-compile knows: the host CPU (the loops lowering) and
-/// NVIDIA chips (sm_80, sm_90a, ...).
-enum class Target { CPU, CUDA, Unknown };
+/// The targets kvcache-compile knows: the host CPU (the loops lowering),
+/// NVIDIA chips (sm_80, sm_90a, ...) and the CPU simulator of the GPU
+/// kernels.
+enum class Target { CPU, CUDA, Sim, Unknown };
 
 Target parseTarget(llvm::StringRef name) {
   if (name == "cpu")
     return Target::CPU;
   if (name.starts_with("sm_"))
     return Target::CUDA;
+  if (name == "sim")
+    return Target::Sim;
   return Target::Unknown;
 }
 
@@ -109,7 +114,7 @@ int main(int argc, char **argv) {
 
   Target kind = parseTarget(target);
   if (kind == Target::Unknown)
-    return usage("unknown target '" + target + "' (expected cpu or sm_XX)");
+    return usage("unknown target '" + target + "' (expected cpu, sim or sm_XX)");
 
   DialectRegistry registry;
   kvcache::registerAllDialects(registry);
@@ -141,8 +146,19 @@ int main(int argc, char **argv) {
   options.splits = splits;
   options.cpu = cpu;
   options.target = target;
-  LogicalResult compiled = kind == Target::CPU
-                               ? compileCPUBundle(*module, options)
-                               : compileGPUBundle(*module, options);
+  LogicalResult compiled = failure();
+  switch (kind) {
+  case Target::CPU:
+    compiled = compileCPUBundle(*module, options);
+    break;
+  case Target::CUDA:
+    compiled = compileGPUBundle(*module, options);
+    break;
+  case Target::Sim:
+    compiled = compileSimBundle(*module, options);
+    break;
+  case Target::Unknown:
+    break;
+  }
   return failed(compiled) ? 1 : 0;
 }

@@ -104,4 +104,62 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def ConvertGPUKernelsToHost
+    : Pass<"kvcache-gpu-kernels-to-host", "::mlir::ModuleOp"> {
+  let summary = "Turns gpu.func kernels into host functions for a simulator";
+  let description = [{
+    The CPU simulator target (`kvcache-compile --target=sim`) runs the very
+    kernels of a GPU bundle on the host, once per simulated CUDA thread.
+    This pass replaces every `gpu.module` by its kernels, as private
+    `func.func`s of the same names at the top level (marked
+    `kvcache.sim_kernel` for `kvcache-sim-kernel-entries`), and rewrites
+    what a thread asks of the hardware into calls to the simulator's hooks
+    (`include/kvcache/ABI/SimKernelABI.h`):
+
+    - `gpu.thread_id`, `gpu.block_id`, `gpu.block_dim`, `gpu.grid_dim`
+      become `kvcache_sim_thread_id(dim)` ... (`gpu.lane_id` is the x thread
+      id modulo 32);
+    - `gpu.barrier` becomes `kvcache_sim_barrier(site)` and `gpu.shuffle`
+      (32-bit values) `kvcache_sim_shuffle(bits, offset, width, mode,
+      site)`, `site` numbering each kind in program order, so that the
+      simulator can report threads that meet at different ones;
+    - workgroup attributions become the CTA's buffers,
+      `kvcache_sim_workgroup(index, bytes)`; private ones `memref.alloca`;
+    - the NVVM intrinsics `ex2.approx`, `lg2.approx`, `fmax` and `fmin`
+      become `math.exp2`, `math.log2`, `arith.maxnumf` and `arith.minnumf`;
+    - GPU address spaces are dropped from memref types.
+
+    Any other `gpu` or `nvvm` operation or intrinsic, device functions and
+    shuffles of other widths are rejected with an error naming them. The
+    module should hold the kernel modules alone: launches of the erased
+    kernels would no longer verify.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def AddSimKernelEntries
+    : Pass<"kvcache-sim-kernel-entries", "::mlir::ModuleOp"> {
+  let summary = "Adds cuLaunchKernel-style entry points to host kernels";
+  let description = [{
+    Runs after the LLVM lowering of `kvcache-gpu-kernels-to-host`'s output.
+    For every `llvm.func` marked `kvcache.sim_kernel` (`K`, whose memref
+    parameters are now expanded into descriptor fields, in the order the
+    NVVM lowering gives a real kernel) it adds
+    `llvm.func @K_packed(%params: !llvm.ptr)`, which loads parameter `i`
+    from the storage `params[i]` points at and calls `K` (the
+    `void **kernelParams` of `cuLaunchKernel`), and a constant string
+    `@K_param_types` such as `"ptr,ptr,i64,i32"` naming the parameter types
+    for the simulator's launch checks. The mark is removed.
+
+    It also defines `__truncsfbf2` (weak, hidden): x86 without AVX512-BF16
+    legalises bf16 vector selects through f32 and back with a call to that
+    compiler builtin, which the host's libgcc may lack.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // KVCACHE_CONVERSION_PASSES_TD

@@ -106,9 +106,15 @@ void buildGPULoweringPipeline(mlir::OpPassManager &pm,
 void buildNVVMPipeline(mlir::OpPassManager &pm,
                        const NVVMPipelineOptions &options = {});
 
-/// Registers `kvcache-flatten`, `kvcache-to-llvm` and `kvcache-to-nvvm`, and
-/// the two helper passes they print in their textual form (see
-/// Pipelines/Passes.h).
+/// The CPU simulator's half of a sim bundle (kvcache-compile --target=sim),
+/// on a module that holds the kernel modules alone:
+/// kvcache-gpu-kernels-to-host, the vector lowering, the CPU LLVM lowering
+/// above, then kvcache-sim-kernel-entries (`K_packed`, `K_param_types`).
+void buildSimKernelLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Registers `kvcache-flatten`, `kvcache-to-llvm`, `kvcache-to-nvvm` and
+/// `kvcache-sim-kernels-to-llvm`, and the two helper passes they print in
+/// their textual form (see Pipelines/Passes.h).
 void registerKVCachePipelines();
 
 } // namespace kvcache

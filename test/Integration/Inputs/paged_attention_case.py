@@ -46,7 +46,7 @@ import time
 
 import numpy as np
 
-TARGETS = ("cpu", "sm_90a", "sm_80")
+TARGETS = ("cpu", "sm_90a", "sm_80", "sim")
 DEVICES = ("cpu", "cuda")
 CPU_TOLERANCE = {"f32": 1e-5, "f16": 2e-3, "bf16": 4e-3}
 GPU_TOLERANCE = {"f32": 2e-3, "f16": 2e-2, "bf16": 2e-2}

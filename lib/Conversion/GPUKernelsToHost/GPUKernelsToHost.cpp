@@ -1,0 +1,331 @@
+//===- GPUKernelsToHost.cpp - gpu.func kernels as host functions ----------===//
+//
+// kvcache-gpu-kernels-to-host: the very kernels a GPU bundle runs, as plain
+// host functions that a simulator executes once per CUDA thread. Whatever a
+// thread asks of the hardware (its ids, the barrier, warp shuffles, the
+// CTA's workgroup memory) becomes a call to a hook of SimKernelABI.h; the
+// NVVM intrinsics the kernels call become their math/arith equivalents.
+// Everything else (scf, arith, memref, vector) is already host code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kvcache/Conversion/Passes.h"
+
+#include "kvcache/ABI/SimKernelABI.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kvcache {
+#define GEN_PASS_DEF_CONVERTGPUKERNELSTOHOST
+#include "kvcache/Conversion/Passes.h.inc"
+} // namespace kvcache
+
+using namespace mlir;
+using namespace kvcache;
+
+namespace {
+
+constexpr StringLiteral kSimKernelAttr = "kvcache.sim_kernel";
+
+StringRef str(std::string_view view) { return {view.data(), view.size()}; }
+
+/// The private declaration of hook `name`, created on first use.
+func::FuncOp getHook(ModuleOp module, std::string_view name,
+                     FunctionType type) {
+  if (auto hook = module.lookupSymbol<func::FuncOp>(str(name)))
+    return hook;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  auto hook = func::FuncOp::create(b, module.getLoc(), str(name), type);
+  hook.setPrivate();
+  return hook;
+}
+
+/// Emits hook calls at one insertion point.
+struct HookCaller {
+  ModuleOp module;
+  OpBuilder &b;
+  Location loc;
+
+  Value call(std::string_view name, Type result, ValueRange args) {
+    auto type = b.getFunctionType(args.getTypes(),
+                                  result ? TypeRange(result) : TypeRange());
+    func::FuncOp hook = getHook(module, name, type);
+    auto call = func::CallOp::create(b, loc, hook, args);
+    return result ? call.getResult(0) : Value();
+  }
+  Value i32(int64_t value) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(value));
+  }
+  /// An id hook's i64 result as the `index` the gpu op produced.
+  Value index(std::string_view name, gpu::Dimension dim) {
+    Value id = call(name, b.getI64Type(), {i32(static_cast<int64_t>(dim))});
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), id);
+  }
+};
+
+/// A memref of `type` (static shape, identity layout) at `pointer`: its
+/// descriptor, built the way the LLVM lowering lays it out, cast back.
+Value memrefAt(OpBuilder &b, Location loc, MemRefType type, Value pointer) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  int64_t rank = type.getRank();
+  SmallVector<Type> fields = {pointer.getType(), pointer.getType(), i64};
+  if (rank > 0)
+    fields.append(2, LLVM::LLVMArrayType::get(i64, rank));
+  auto descriptorType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  Value descriptor = LLVM::PoisonOp::create(b, loc, descriptorType);
+  auto insert = [&](Value value, ArrayRef<int64_t> position) {
+    descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, value,
+                                             position);
+  };
+  auto constant = [&](int64_t value) {
+    return LLVM::ConstantOp::create(b, loc, i64, value);
+  };
+  insert(pointer, 0); // allocated
+  insert(pointer, 1); // aligned
+  insert(constant(0), 2);
+  int64_t stride = 1;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    insert(constant(type.getDimSize(d)), {3, d});
+    insert(constant(stride), {4, d});
+    stride *= type.getDimSize(d);
+  }
+  return UnrealizedConversionCastOp::create(b, loc, type, descriptor)
+      .getResult(0);
+}
+
+/// Drops the GPU address spaces from every memref type in `op`: on the
+/// host, workgroup and global memory are both plain memory.
+void dropAddressSpaces(Operation *op) {
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([](MemRefType type) -> std::optional<Type> {
+    if (!isa_and_nonnull<gpu::AddressSpaceAttr>(type.getMemorySpace()))
+      return std::nullopt;
+    return MemRefType::get(type.getShape(), type.getElementType(),
+                           type.getLayout());
+  });
+  replacer.recursivelyReplaceElementsIn(op, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
+}
+
+class KernelConverter {
+public:
+  KernelConverter(ModuleOp module) : module(module) {}
+
+  /// Replaces `kernel` by a private func.func of the same name at the
+  /// module's top level.
+  LogicalResult convert(gpu::GPUFuncOp kernel);
+
+private:
+  LogicalResult replaceAttributions(gpu::GPUFuncOp kernel, func::FuncOp func);
+  LogicalResult replaceGPUOps(func::FuncOp func);
+  LogicalResult replaceIntrinsic(LLVM::CallIntrinsicOp call);
+  LogicalResult replaceShuffle(gpu::ShuffleOp shuffle, int64_t site);
+
+  ModuleOp module;
+};
+
+LogicalResult KernelConverter::convert(gpu::GPUFuncOp kernel) {
+  if (!kernel.isKernel())
+    return kernel.emitOpError("is not a kernel; ")
+           << "kvcache-gpu-kernels-to-host converts kernels only (device "
+              "functions would need a calling convention for the hooks)";
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, kernel.getLoc(), kernel.getName(),
+                                   kernel.getFunctionType());
+  func.setPrivate();
+  func->setAttr(kSimKernelAttr, b.getUnitAttr());
+  func.getBody().takeBody(kernel.getBody());
+  dropAddressSpaces(func);
+  if (failed(replaceAttributions(kernel, func)) || failed(replaceGPUOps(func)))
+    return failure();
+  kernel.erase();
+  return success();
+}
+
+/// Workgroup buffers come from the simulator (one per CTA, shared by its
+/// threads); private ones are each thread's own stack memory.
+LogicalResult KernelConverter::replaceAttributions(gpu::GPUFuncOp kernel,
+                                                   func::FuncOp func) {
+  Block &entry = func.getBody().front();
+  unsigned numInputs = kernel.getNumArguments();
+  unsigned numWorkgroup = kernel.getNumWorkgroupAttributions();
+  OpBuilder b = OpBuilder::atBlockBegin(&entry);
+  HookCaller hooks{module, b, kernel.getLoc()};
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  for (unsigned i = numInputs, e = entry.getNumArguments(); i < e; ++i) {
+    BlockArgument buffer = entry.getArgument(i);
+    auto type = cast<MemRefType>(buffer.getType());
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return kernel.emitOpError("attribution #")
+             << i - numInputs << " has type " << type
+             << "; only static shapes with the identity layout run on the host";
+    Value memory;
+    if (i < numInputs + numWorkgroup) {
+      int64_t bytes = type.getNumElements() *
+                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+      Value pointer = hooks.call(
+          sim::kWorkgroupHook, ptr,
+          {hooks.i32(i - numInputs),
+           arith::ConstantOp::create(b, hooks.loc, b.getI64IntegerAttr(bytes))});
+      memory = memrefAt(b, hooks.loc, type, pointer);
+    } else {
+      memory = memref::AllocaOp::create(b, hooks.loc, type);
+    }
+    buffer.replaceAllUsesWith(memory);
+  }
+  entry.eraseArguments(numInputs, entry.getNumArguments() - numInputs);
+  return success();
+}
+
+LogicalResult KernelConverter::replaceIntrinsic(LLVM::CallIntrinsicOp call) {
+  StringRef name = call.getIntrin();
+  if (!name.starts_with("llvm.nvvm."))
+    return success();
+  OpBuilder b(call);
+  Location loc = call.getLoc();
+  ValueRange args = call.getArgs();
+  Value result;
+  // The approximate and flush-to-zero variants are the exact ones on the
+  // host: the kernels' tolerances cover the difference.
+  if (name.starts_with("llvm.nvvm.ex2.approx") && args.size() == 1)
+    result = math::Exp2Op::create(b, loc, args[0]);
+  else if (name.starts_with("llvm.nvvm.lg2.approx") && args.size() == 1)
+    result = math::Log2Op::create(b, loc, args[0]);
+  else if (name.starts_with("llvm.nvvm.fmax") && args.size() == 2)
+    result = arith::MaxNumFOp::create(b, loc, args[0], args[1]);
+  else if (name.starts_with("llvm.nvvm.fmin") && args.size() == 2)
+    result = arith::MinNumFOp::create(b, loc, args[0], args[1]);
+  else
+    return call.emitOpError("calls '")
+           << name << "', which has no host equivalent in "
+           << "kvcache-gpu-kernels-to-host";
+  call.getResult(0).replaceAllUsesWith(result);
+  call.erase();
+  return success();
+}
+
+LogicalResult KernelConverter::replaceShuffle(gpu::ShuffleOp shuffle,
+                                              int64_t site) {
+  OpBuilder b(shuffle);
+  HookCaller hooks{module, b, shuffle.getLoc()};
+  Type type = shuffle.getValue().getType();
+  Type i32 = b.getI32Type();
+  if (type.getIntOrFloatBitWidth() != 32)
+    return shuffle.emitOpError("shuffles a ")
+           << type << "; the host simulator shuffles 32-bit values only";
+  Value bits = shuffle.getValue();
+  if (type != i32)
+    bits = arith::BitcastOp::create(b, hooks.loc, i32, bits);
+  sim::ShuffleMode mode = sim::ShuffleMode::Xor;
+  switch (shuffle.getMode()) {
+  case gpu::ShuffleMode::XOR:
+    mode = sim::ShuffleMode::Xor;
+    break;
+  case gpu::ShuffleMode::UP:
+    mode = sim::ShuffleMode::Up;
+    break;
+  case gpu::ShuffleMode::DOWN:
+    mode = sim::ShuffleMode::Down;
+    break;
+  case gpu::ShuffleMode::IDX:
+    mode = sim::ShuffleMode::Idx;
+    break;
+  }
+  Value packed = hooks.call(sim::kShuffleHook, b.getI64Type(),
+                            {bits, shuffle.getOffset(), shuffle.getWidth(),
+                             hooks.i32(static_cast<int32_t>(mode)),
+                             hooks.i32(site)});
+  Value value = arith::TruncIOp::create(b, hooks.loc, i32, packed);
+  if (type != i32)
+    value = arith::BitcastOp::create(b, hooks.loc, type, value);
+  Value validBit = arith::ShRUIOp::create(
+      b, hooks.loc, packed,
+      arith::ConstantOp::create(b, hooks.loc, b.getI64IntegerAttr(32)));
+  Value valid =
+      arith::TruncIOp::create(b, hooks.loc, b.getI1Type(), validBit);
+  shuffle.getShuffleResult().replaceAllUsesWith(value);
+  shuffle.getValid().replaceAllUsesWith(valid);
+  shuffle.erase();
+  return success();
+}
+
+LogicalResult KernelConverter::replaceGPUOps(func::FuncOp func) {
+  SmallVector<Operation *> ops;
+  func.walk([&](Operation *op) { ops.push_back(op); });
+  int64_t barrierSites = 0, shuffleSites = 0;
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    HookCaller hooks{module, b, op->getLoc()};
+    auto replaceId = [&](std::string_view hook, gpu::Dimension dim) {
+      op->getResult(0).replaceAllUsesWith(hooks.index(hook, dim));
+      op->erase();
+    };
+    if (auto id = dyn_cast<gpu::ThreadIdOp>(op)) {
+      replaceId(sim::kThreadIdHook, id.getDimension());
+    } else if (auto id = dyn_cast<gpu::BlockIdOp>(op)) {
+      replaceId(sim::kBlockIdHook, id.getDimension());
+    } else if (auto dim = dyn_cast<gpu::BlockDimOp>(op)) {
+      replaceId(sim::kBlockDimHook, dim.getDimension());
+    } else if (auto dim = dyn_cast<gpu::GridDimOp>(op)) {
+      replaceId(sim::kGridDimHook, dim.getDimension());
+    } else if (isa<gpu::LaneIdOp>(op)) {
+      // Lanes are numbered along x within a warp (the kernels are 1-D).
+      Value tid = hooks.index(sim::kThreadIdHook, gpu::Dimension::x);
+      Value warp = arith::ConstantIndexOp::create(b, hooks.loc, sim::kWarpSize);
+      op->getResult(0).replaceAllUsesWith(
+          arith::RemUIOp::create(b, hooks.loc, tid, warp));
+      op->erase();
+    } else if (isa<gpu::BarrierOp>(op)) {
+      hooks.call(sim::kBarrierHook, Type(), {hooks.i32(barrierSites++)});
+      op->erase();
+    } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      if (failed(replaceShuffle(shuffle, shuffleSites++)))
+        return failure();
+    } else if (isa<gpu::ReturnOp>(op)) {
+      func::ReturnOp::create(b, op->getLoc());
+      op->erase();
+    } else if (auto call = dyn_cast<LLVM::CallIntrinsicOp>(op)) {
+      if (failed(replaceIntrinsic(call)))
+        return failure();
+    } else if (isa<gpu::GPUDialect, NVVM::NVVMDialect>(op->getDialect())) {
+      return op->emitOpError("has no host equivalent in ")
+             << "kvcache-gpu-kernels-to-host";
+    }
+  }
+  return success();
+}
+
+struct ConvertGPUKernelsToHost
+    : public kvcache::impl::ConvertGPUKernelsToHostBase<ConvertGPUKernelsToHost> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    KernelConverter converter(module);
+    for (auto gpuModule :
+         llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>())) {
+      for (auto kernel :
+           llvm::make_early_inc_range(gpuModule.getOps<gpu::GPUFuncOp>()))
+        if (failed(converter.convert(kernel)))
+          return signalPassFailure();
+      if (!gpuModule.getBody()->empty()) {
+        gpuModule.emitOpError("holds more than kernels; ")
+            << "kvcache-gpu-kernels-to-host converts gpu.func kernels only";
+        return signalPassFailure();
+      }
+      gpuModule.erase();
+    }
+    // A host module with launches of the erased kernels no longer verifies:
+    // this pass wants the kernel modules on their own.
+    module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  }
+};
+
+} // namespace

@@ -1,0 +1,563 @@
+//===- SimThreads.cpp - Simulated CUDA threads on one host thread ---------===//
+
+#include "SimThreads.h"
+
+#include "kvcache/ABI/SimKernelABI.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+#if !defined(__x86_64__)
+#include <ucontext.h>
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KVCACHE_SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KVCACHE_SIM_ASAN 1
+#endif
+#endif
+#ifdef KVCACHE_SIM_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+using namespace kvcache::fakecuda;
+namespace sim = kvcache::sim;
+
+//===----------------------------------------------------------------------===//
+// Fibers
+//===----------------------------------------------------------------------===//
+
+#if defined(__x86_64__)
+// Saves the callee-saved registers on the current stack, stores the stack
+// pointer in *from, and resumes the stack `to` (a fiber saved the same way,
+// or a fresh one that starts at its entry). Hand-written rather than
+// swapcontext, which makes a system call per switch: a simulated kernel
+// switches fibers millions of times.
+extern "C" void kvcache_sim_switch(void **from, void *to);
+asm(R"(
+  .text
+  .p2align 4
+  .globl kvcache_sim_switch
+  .hidden kvcache_sim_switch
+  .type kvcache_sim_switch,@function
+kvcache_sim_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size kvcache_sim_switch, .-kvcache_sim_switch
+  .section .note.GNU-stack,"",@progbits
+  .text
+)");
+#endif
+
+namespace {
+
+constexpr size_t kStackBytes = 256 * 1024;
+
+/// One fiber stack, with a guard page below it.
+class Stack {
+public:
+  Stack() {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    mapping = mmap(nullptr, kStackBytes + page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED) {
+      std::perror("fake libcuda: cannot map a simulated thread's stack");
+      std::abort();
+    }
+    mprotect(mapping, page, PROT_NONE);
+    bottom = static_cast<char *>(mapping) + page;
+    mapped = kStackBytes + page;
+  }
+  ~Stack() { munmap(mapping, mapped); }
+  Stack(const Stack &) = delete;
+  Stack &operator=(const Stack &) = delete;
+
+  char *bottom = nullptr;
+
+private:
+  void *mapping = nullptr;
+  size_t mapped = 0;
+};
+
+/// A saved execution context: the scheduler's or a thread's.
+struct Context {
+#if defined(__x86_64__)
+  void *sp = nullptr;
+#else
+  ucontext_t context;
+#endif
+  /// The stack it runs on (null for the scheduler's own), for ASan.
+  const char *stackBottom = nullptr;
+  size_t stackSize = 0;
+};
+
+void switchContext(Context &from, Context &to) {
+#ifdef KVCACHE_SIM_ASAN
+  void *fakeStack = nullptr;
+  __sanitizer_start_switch_fiber(&fakeStack, to.stackBottom, to.stackSize);
+#endif
+#if defined(__x86_64__)
+  kvcache_sim_switch(&from.sp, to.sp);
+#else
+  swapcontext(&from.context, &to.context);
+#endif
+#ifdef KVCACHE_SIM_ASAN
+  __sanitizer_finish_switch_fiber(fakeStack, nullptr, nullptr);
+#endif
+}
+
+/// Makes `context` start `entry` on `stack` when switched to.
+void startContext(Context &context, Stack &stack, void (*entry)()) {
+  context.stackBottom = stack.bottom;
+  context.stackSize = kStackBytes;
+#if defined(__x86_64__)
+  // The frame kvcache_sim_switch pops: six registers, then the return
+  // address `entry`, above it a null return address for `entry` itself,
+  // which is entered as if called (rsp + 8 aligned to 16).
+  auto *top = reinterpret_cast<void **>(stack.bottom + kStackBytes);
+  *--top = nullptr;
+  *--top = reinterpret_cast<void *>(entry);
+  for (int i = 0; i < 6; ++i)
+    *--top = nullptr;
+  context.sp = top;
+#else
+  getcontext(&context.context);
+  context.context.uc_stack.ss_sp = stack.bottom;
+  context.context.uc_stack.ss_size = kStackBytes;
+  context.context.uc_link = nullptr;
+  makecontext(&context.context, entry, 0);
+#endif
+}
+
+//===----------------------------------------------------------------------===//
+// The simulator
+//===----------------------------------------------------------------------===//
+
+enum class Wait { None, Barrier, Shuffle, Exited };
+
+struct Thread {
+  Context context;
+  Dim3 id;
+  unsigned linear = 0;
+  Wait wait = Wait::None;
+  /// The site it waits at, and the generation of that barrier (its warp's
+  /// shuffle) it waits to see end.
+  int32_t site = 0;
+  uint64_t generation = 0;
+};
+
+struct Warp {
+  unsigned lanes = 0;
+  unsigned arrived = 0;
+  unsigned exited = 0;
+  int32_t site = 0;
+  uint64_t generation = 0;
+  uint32_t bits[sim::kWarpSize] = {};
+  int32_t offset[sim::kWarpSize] = {};
+  int32_t width[sim::kWarpSize] = {};
+  int32_t mode[sim::kWarpSize] = {};
+  uint64_t result[sim::kWarpSize] = {};
+};
+
+struct WorkgroupBuffer {
+  std::unique_ptr<unsigned char, decltype(&std::free)> data{nullptr,
+                                                            &std::free};
+  int64_t capacity = 0;
+  int64_t bytes = 0;
+  /// The CTA that last asked for it: the first ask in a CTA poisons it.
+  uint64_t cta = 0;
+};
+
+class Simulator {
+public:
+  std::string run(const std::string &kernel, Dim3 grid, Dim3 block,
+                  const std::function<void()> &body);
+
+  Thread &current() { return *threads[currentIndex]; }
+  Dim3 blockId, grid, block;
+
+  void barrier(int32_t site);
+  uint64_t shuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,
+                   int32_t site);
+  void *workgroup(int32_t index, int64_t bytes);
+
+private:
+  static void threadEntry();
+  bool runnable(const Thread &thread) const;
+  std::string runCTA();
+  void exitThread();
+  /// Ends the launch with `message` (about the current thread): back to the
+  /// scheduler, never to return.
+  [[noreturn]] void fail(const std::string &message);
+  /// Back to the scheduler until the current thread may go on.
+  void yield();
+  std::string where(const Thread &thread) const;
+  std::string deadlock() const;
+
+  std::string kernel;
+  const std::function<void()> *body = nullptr;
+  std::vector<std::unique_ptr<Thread>> threads;
+  std::vector<std::unique_ptr<Stack>> stacks;
+  size_t currentIndex = 0;
+  Context scheduler;
+  std::string error;
+
+  // The running CTA.
+  uint64_t ctaSerial = 0;
+  unsigned exited = 0;
+  unsigned barrierArrived = 0;
+  int32_t barrierSite = 0;
+  uint64_t barrierGeneration = 0;
+  std::vector<Warp> warps;
+  std::vector<WorkgroupBuffer> buffers;
+};
+
+Simulator *active = nullptr;
+
+Simulator &activeSimulator(const char *hook) {
+  if (!active) {
+    std::fprintf(stderr,
+                 "fake libcuda: %s called outside a simulated launch (a sim "
+                 "kernel must be launched with cuLaunchKernel)\n",
+                 hook);
+    std::abort();
+  }
+  return *active;
+}
+
+std::string dims(Dim3 d) {
+  return "(" + std::to_string(d.x) + ", " + std::to_string(d.y) + ", " +
+         std::to_string(d.z) + ")";
+}
+
+unsigned component(Dim3 d, int32_t dim) {
+  return dim == 0 ? d.x : dim == 1 ? d.y : d.z;
+}
+
+std::string Simulator::where(const Thread &thread) const {
+  return "thread " + dims(thread.id);
+}
+
+void Simulator::threadEntry() {
+#ifdef KVCACHE_SIM_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
+#endif
+  Simulator &s = *active;
+  (*s.body)();
+  s.exitThread();
+  switchContext(s.current().context, s.scheduler);
+  // A finished thread is never resumed.
+  std::abort();
+}
+
+void Simulator::fail(const std::string &message) {
+  if (error.empty())
+    error = "kernel '" + kernel + "', CTA " + dims(blockId) + ", " +
+            where(current()) + ": " + message;
+  switchContext(current().context, scheduler);
+  std::abort();
+}
+
+void Simulator::yield() {
+  switchContext(current().context, scheduler);
+  current().wait = Wait::None;
+}
+
+bool Simulator::runnable(const Thread &thread) const {
+  switch (thread.wait) {
+  case Wait::None:
+    return true;
+  case Wait::Barrier:
+    return barrierGeneration != thread.generation;
+  case Wait::Shuffle:
+    return warps[thread.linear / sim::kWarpSize].generation !=
+           thread.generation;
+  case Wait::Exited:
+    return false;
+  }
+  return false;
+}
+
+void Simulator::exitThread() {
+  Thread &thread = current();
+  Warp &warp = warps[thread.linear / sim::kWarpSize];
+  if (barrierArrived > 0)
+    fail("exits while " + std::to_string(barrierArrived) +
+         " threads of its CTA wait at barrier #" + std::to_string(barrierSite) +
+         " (a barrier in divergent control flow?)");
+  if (warp.arrived > 0)
+    fail("exits while " + std::to_string(warp.arrived) +
+         " lanes of its warp wait at shuffle #" + std::to_string(warp.site));
+  thread.wait = Wait::Exited;
+  ++exited;
+  ++warp.exited;
+}
+
+void Simulator::barrier(int32_t site) {
+  Thread &thread = current();
+  if (exited > 0)
+    fail("reaches barrier #" + std::to_string(site) + " after " +
+         std::to_string(exited) +
+         " threads of its CTA exited (they never will)");
+  if (barrierArrived == 0)
+    barrierSite = site;
+  else if (barrierSite != site)
+    fail("reaches barrier #" + std::to_string(site) + " while " +
+         std::to_string(barrierArrived) + " threads of its CTA wait at barrier #" +
+         std::to_string(barrierSite) + " (divergent barriers)");
+  if (++barrierArrived == threads.size()) {
+    // The last to arrive releases the others and goes on.
+    barrierArrived = 0;
+    ++barrierGeneration;
+    return;
+  }
+  thread.wait = Wait::Barrier;
+  thread.site = site;
+  thread.generation = barrierGeneration;
+  yield();
+}
+
+uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
+                            int32_t mode, int32_t site) {
+  Thread &thread = current();
+  Warp &warp = warps[thread.linear / sim::kWarpSize];
+  unsigned lane = thread.linear % sim::kWarpSize;
+  if (warp.exited > 0)
+    fail("reaches shuffle #" + std::to_string(site) + " after " +
+         std::to_string(warp.exited) + " lanes of its warp exited");
+  if (warp.arrived == 0)
+    warp.site = site;
+  else if (warp.site != site)
+    fail("reaches shuffle #" + std::to_string(site) + " while " +
+         std::to_string(warp.arrived) + " lanes of its warp wait at shuffle #" +
+         std::to_string(warp.site) + " (divergent shuffles)");
+  warp.bits[lane] = bits;
+  warp.offset[lane] = offset;
+  warp.width[lane] = width;
+  warp.mode[lane] = mode;
+  if (++warp.arrived < warp.lanes) {
+    thread.wait = Wait::Shuffle;
+    thread.site = site;
+    thread.generation = warp.generation;
+    yield();
+    return warp.result[lane];
+  }
+  // The last lane to arrive computes every lane's result.
+  for (unsigned l = 0; l < warp.lanes; ++l) {
+    int64_t source = l;
+    switch (static_cast<sim::ShuffleMode>(warp.mode[l])) {
+    case sim::ShuffleMode::Xor:
+      source = l ^ static_cast<uint32_t>(warp.offset[l]);
+      break;
+    case sim::ShuffleMode::Up:
+      source = int64_t(l) - warp.offset[l];
+      break;
+    case sim::ShuffleMode::Down:
+      source = int64_t(l) + warp.offset[l];
+      break;
+    case sim::ShuffleMode::Idx:
+      source = warp.offset[l];
+      break;
+    default:
+      fail("shuffle #" + std::to_string(site) + " has unknown mode " +
+           std::to_string(warp.mode[l]));
+    }
+    bool valid = source >= 0 && source < warp.width[l];
+    if (valid && source >= warp.lanes)
+      fail("shuffle #" + std::to_string(site) + ": lane " + std::to_string(l) +
+           " reads lane " + std::to_string(source) + ", which its warp of " +
+           std::to_string(warp.lanes) + " threads does not have");
+    warp.result[l] = valid ? (uint64_t(1) << 32) | warp.bits[source]
+                           : uint64_t(warp.bits[l]);
+  }
+  warp.arrived = 0;
+  ++warp.generation;
+  return warp.result[lane];
+}
+
+void *Simulator::workgroup(int32_t index, int64_t bytes) {
+  if (index < 0 || bytes < 0)
+    fail("asks for workgroup buffer #" + std::to_string(index) + " of " +
+         std::to_string(bytes) + " bytes");
+  if (static_cast<size_t>(index) >= buffers.size())
+    buffers.resize(index + 1);
+  WorkgroupBuffer &buffer = buffers[index];
+  if (buffer.cta == ctaSerial) {
+    if (buffer.bytes != bytes)
+      fail("asks for workgroup buffer #" + std::to_string(index) + " with " +
+           std::to_string(bytes) + " bytes, another thread with " +
+           std::to_string(buffer.bytes));
+    return buffer.data.get();
+  }
+  int64_t total = bytes;
+  for (const WorkgroupBuffer &other : buffers)
+    if (&other != &buffer && other.cta == ctaSerial)
+      total += other.bytes;
+  if (total > kStaticSharedBytes)
+    fail("its CTA uses " + std::to_string(total) +
+         " bytes of workgroup memory; a CTA has " +
+         std::to_string(kStaticSharedBytes) + " of static shared memory");
+  if (buffer.capacity < bytes || !buffer.data) {
+    size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64 + 64;
+    buffer.data.reset(static_cast<unsigned char *>(std::aligned_alloc(64, rounded)));
+    buffer.capacity = static_cast<int64_t>(rounded);
+  }
+  std::memset(buffer.data.get(), 0xff, static_cast<size_t>(bytes));
+  buffer.bytes = bytes;
+  buffer.cta = ctaSerial;
+  return buffer.data.get();
+}
+
+std::string Simulator::deadlock() const {
+  std::string text = "kernel '" + kernel + "', CTA " + dims(blockId) +
+                     ": deadlock, no thread can go on:";
+  // Runs of consecutive threads waiting at the same place, one per line.
+  size_t i = 0;
+  while (i < threads.size()) {
+    const Thread &first = *threads[i];
+    size_t j = i + 1;
+    while (j < threads.size() && threads[j]->wait == first.wait &&
+           threads[j]->site == first.site)
+      ++j;
+    std::string what = first.wait == Wait::Barrier   ? "wait at barrier #"
+                       : first.wait == Wait::Shuffle ? "wait at shuffle #"
+                                                     : "";
+    if (!what.empty())
+      text += "\n  threads " + std::to_string(first.linear) + ".." +
+              std::to_string(threads[j - 1]->linear) + " " + what +
+              std::to_string(first.site);
+    else
+      text += "\n  threads " + std::to_string(first.linear) + ".." +
+              std::to_string(threads[j - 1]->linear) + " exited";
+    i = j;
+  }
+  return text;
+}
+
+std::string Simulator::runCTA() {
+  ++ctaSerial;
+  exited = 0;
+  barrierArrived = 0;
+  for (Warp &warp : warps) {
+    warp.arrived = 0;
+    warp.exited = 0;
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    threads[i]->wait = Wait::None;
+    startContext(threads[i]->context, *stacks[i], &Simulator::threadEntry);
+  }
+  while (true) {
+    bool progressed = false, finished = true;
+    for (currentIndex = 0; currentIndex < threads.size(); ++currentIndex) {
+      Thread &thread = *threads[currentIndex];
+      if (thread.wait == Wait::Exited)
+        continue;
+      finished = false;
+      if (!runnable(thread))
+        continue;
+      switchContext(scheduler, thread.context);
+      if (!error.empty())
+        return error;
+      progressed = true;
+    }
+    if (finished)
+      return "";
+    if (!progressed)
+      return deadlock();
+  }
+}
+
+std::string Simulator::run(const std::string &name, Dim3 gridDims,
+                           Dim3 blockDims, const std::function<void()> &fn) {
+  kernel = name;
+  body = &fn;
+  grid = gridDims;
+  block = blockDims;
+  error.clear();
+  size_t count = size_t(block.x) * block.y * block.z;
+  if (count == 0 || count > 1024)
+    return "kernel '" + kernel + "': block " + dims(block) +
+           " must have 1 to 1024 threads";
+  while (stacks.size() < count)
+    stacks.push_back(std::make_unique<Stack>());
+  threads.clear();
+  for (unsigned z = 0; z < block.z; ++z)
+    for (unsigned y = 0; y < block.y; ++y)
+      for (unsigned x = 0; x < block.x; ++x) {
+        auto thread = std::make_unique<Thread>();
+        thread->id = {x, y, z};
+        thread->linear = static_cast<unsigned>(threads.size());
+        threads.push_back(std::move(thread));
+      }
+  warps.assign((count + sim::kWarpSize - 1) / sim::kWarpSize, Warp());
+  for (size_t w = 0; w < warps.size(); ++w)
+    warps[w].lanes = static_cast<unsigned>(
+        std::min<size_t>(sim::kWarpSize, count - w * sim::kWarpSize));
+  for (unsigned z = 0; z < grid.z; ++z)
+    for (unsigned y = 0; y < grid.y; ++y)
+      for (unsigned x = 0; x < grid.x; ++x) {
+        blockId = {x, y, z};
+        if (std::string failure = runCTA(); !failure.empty())
+          return failure;
+      }
+  return "";
+}
+
+} // namespace
+
+std::string kvcache::fakecuda::simulateLaunch(
+    const std::string &kernel, Dim3 grid, Dim3 block,
+    const std::function<void()> &thread) {
+  // Stacks and buffers are kept for the next launch.
+  static Simulator *simulator = new Simulator;
+  active = simulator;
+  std::string result = simulator->run(kernel, grid, block, thread);
+  active = nullptr;
+  return result;
+}
+
+int64_t kvcache::fakecuda::simThreadId(int32_t dim) {
+  return component(activeSimulator("kvcache_sim_thread_id").current().id, dim);
+}
+int64_t kvcache::fakecuda::simBlockId(int32_t dim) {
+  return component(activeSimulator("kvcache_sim_block_id").blockId, dim);
+}
+int64_t kvcache::fakecuda::simBlockDim(int32_t dim) {
+  return component(activeSimulator("kvcache_sim_block_dim").block, dim);
+}
+int64_t kvcache::fakecuda::simGridDim(int32_t dim) {
+  return component(activeSimulator("kvcache_sim_grid_dim").grid, dim);
+}
+void kvcache::fakecuda::simBarrier(int32_t site) {
+  activeSimulator("kvcache_sim_barrier").barrier(site);
+}
+uint64_t kvcache::fakecuda::simShuffle(uint32_t bits, int32_t offset,
+                                       int32_t width, int32_t mode,
+                                       int32_t site) {
+  return activeSimulator("kvcache_sim_shuffle")
+      .shuffle(bits, offset, width, mode, site);
+}
+void *kvcache::fakecuda::simWorkgroup(int32_t index, int64_t bytes) {
+  return activeSimulator("kvcache_sim_workgroup").workgroup(index, bytes);
+}
