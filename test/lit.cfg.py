@@ -64,6 +64,14 @@ config.substitutions.append(
     ("%mlir-translate", os.path.join(config.llvm_tools_dir, "mlir-translate")))
 config.substitutions.append(("%llc", os.path.join(config.llvm_tools_dir, "llc")))
 
+# `gpu-sim`: kvcache-compile --target=sim bundles run, kernels included,
+# on the stand-in libcuda (tools/fake-libcuda), which simulates CUDA threads
+# on the host; tests put %fake_cuda_dir on LD_LIBRARY_PATH. Needs no GPU and
+# no CUDA toolkit.
+if os.path.exists(os.path.join(config.kvcache_obj_root, "fake-cuda",
+                               "libcuda.so.1")):
+    config.available_features.add("gpu-sim")
+
 # `kvcache-gpu-bundles`: kvcache-compile --target=sm_90a can write a bundle,
 # which takes ptxas for the cubin (found on PATH or under CUDA_ROOT,
 # CUDA_HOME, CUDA_PATH, as upstream's gpu-module-to-binary looks). Tests that

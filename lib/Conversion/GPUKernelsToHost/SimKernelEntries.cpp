@@ -139,7 +139,6 @@ struct AddSimKernelEntries
     : public kvcache::impl::AddSimKernelEntriesBase<AddSimKernelEntries> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    defineBF16Truncation(module);
     SmallVector<LLVM::LLVMFuncOp> kernels;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       if (func->hasAttr(kSimKernelAttr))
@@ -147,6 +146,7 @@ struct AddSimKernelEntries
     for (LLVM::LLVMFuncOp kernel : kernels)
       if (failed(addEntry(module, kernel)))
         return signalPassFailure();
+    defineBF16Truncation(module);
   }
 };
 
