@@ -121,7 +121,7 @@ constexpr size_t kTotalMemory = size_t(80) << 30;
 constexpr int kDriverVersion = 13000;
 constexpr size_t kAllocationAlignment = 256;
 constexpr const char *kDeviceName =
-    "kvcache stand-in CUDA device (fake libcuda: kernels do not run)";
+    "kvcache stand-in CUDA device (fake libcuda: runs sim kernels only)";
 
 struct State {
   std::mutex mutex;
@@ -358,8 +358,7 @@ CUresult loadSimModule(const char *call, const std::string &image,
   if (fd < 0)
     return fail(CUDA_ERROR_INVALID_IMAGE, call,
                 "cannot create '" + path + "': " + std::strerror(errno));
-  bool written =
-      write(fd, image.data(), image.size()) == ssize_t(image.size());
+  bool written = write(fd, image.data(), image.size()) == ssize_t(image.size());
   close(fd);
   void *library =
       written ? dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) : nullptr;
@@ -903,8 +902,8 @@ FAKE_API CUresult cuLaunchKernel(CUfunction function, unsigned gridX,
   if (!knownStream(s, stream))
     return fail(CUDA_ERROR_INVALID_HANDLE, "cuLaunchKernel", "unknown stream");
   if (CUresult error =
-          checkLaunch(s, function, gridX, gridY, gridZ, blockX, blockY,
-                      blockZ, sharedBytes, stream, params, extra))
+          checkLaunch(s, function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                      sharedBytes, stream, params, extra))
     return error;
   if (!function->simEntry)
     return CUDA_SUCCESS;

@@ -14,13 +14,9 @@ using namespace kvcache::fakecuda;
 
 #define SIM_HOOK extern "C" __attribute__((visibility("default")))
 
-SIM_HOOK int64_t kvcache_sim_thread_id(int32_t dim) {
-  return simThreadId(dim);
-}
+SIM_HOOK int64_t kvcache_sim_thread_id(int32_t dim) { return simThreadId(dim); }
 SIM_HOOK int64_t kvcache_sim_block_id(int32_t dim) { return simBlockId(dim); }
-SIM_HOOK int64_t kvcache_sim_block_dim(int32_t dim) {
-  return simBlockDim(dim);
-}
+SIM_HOOK int64_t kvcache_sim_block_dim(int32_t dim) { return simBlockDim(dim); }
 SIM_HOOK int64_t kvcache_sim_grid_dim(int32_t dim) { return simGridDim(dim); }
 SIM_HOOK void kvcache_sim_barrier(int32_t site) { simBarrier(site); }
 SIM_HOOK uint64_t kvcache_sim_shuffle(uint32_t bits, int32_t offset,

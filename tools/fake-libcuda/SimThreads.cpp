@@ -324,8 +324,9 @@ void Simulator::barrier(int32_t site) {
     barrierSite = site;
   else if (barrierSite != site)
     fail("reaches barrier #" + std::to_string(site) + " while " +
-         std::to_string(barrierArrived) + " threads of its CTA wait at barrier #" +
-         std::to_string(barrierSite) + " (divergent barriers)");
+         std::to_string(barrierArrived) +
+         " threads of its CTA wait at barrier #" + std::to_string(barrierSite) +
+         " (divergent barriers)");
   if (++barrierArrived == threads.size()) {
     // The last to arrive releases the others and goes on.
     barrierArrived = 0;
@@ -420,7 +421,8 @@ void *Simulator::workgroup(int32_t index, int64_t bytes) {
          std::to_string(kStaticSharedBytes) + " of static shared memory");
   if (buffer.capacity < bytes || !buffer.data) {
     size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64 + 64;
-    buffer.data.reset(static_cast<unsigned char *>(std::aligned_alloc(64, rounded)));
+    buffer.data.reset(
+        static_cast<unsigned char *>(std::aligned_alloc(64, rounded)));
     buffer.capacity = static_cast<int64_t>(rounded);
   }
   std::memset(buffer.data.get(), 0xff, static_cast<size_t>(bytes));
@@ -526,9 +528,10 @@ std::string Simulator::run(const std::string &name, Dim3 gridDims,
 
 } // namespace
 
-std::string kvcache::fakecuda::simulateLaunch(
-    const std::string &kernel, Dim3 grid, Dim3 block,
-    const std::function<void()> &thread) {
+std::string
+kvcache::fakecuda::simulateLaunch(const std::string &kernel, Dim3 grid,
+                                  Dim3 block,
+                                  const std::function<void()> &thread) {
   // Stacks and buffers are kept for the next launch.
   static Simulator *simulator = new Simulator;
   active = simulator;

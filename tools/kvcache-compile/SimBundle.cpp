@@ -68,9 +68,8 @@ void replaceByBinary(gpu::GPUModuleOp gpuModule, StringRef image) {
   MLIRContext *ctx = gpuModule.getContext();
   ctx->getOrLoadDialect<NVVM::NVVMDialect>();
   OpBuilder b(gpuModule);
-  auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/2,
-                                          "nvptx64-nvidia-cuda",
-                                          kSimulatedChip);
+  auto target = NVVM::NVVMTargetAttr::get(
+      ctx, /*optLevel=*/2, "nvptx64-nvidia-cuda", kSimulatedChip);
   auto properties = b.getDictionaryAttr(b.getNamedAttr(
       "kvcache.sim_target",
       b.getStringAttr(StringRef(sim::kTarget.data(), sim::kTarget.size()))));

@@ -114,7 +114,8 @@ int main(int argc, char **argv) {
 
   Target kind = parseTarget(target);
   if (kind == Target::Unknown)
-    return usage("unknown target '" + target + "' (expected cpu, sim or sm_XX)");
+    return usage("unknown target '" + target +
+                 "' (expected cpu, sim or sm_XX)");
 
   DialectRegistry registry;
   kvcache::registerAllDialects(registry);

@@ -14,6 +14,7 @@
 
 #include "Commands.h"
 #include "RunCommon.h"
+#include "kvcache/ABI/SimKernelABI.h"
 #include "kvcache/Runtime/Json.h"
 
 #include "kvcache/Runtime/CudaRuntime.h"
@@ -402,9 +403,17 @@ int runCudaBundle(const Manifest &manifest, const ManifestFunction &function,
   std::string libraryPath =
       (fs::path(options.bundleDir) / manifest.library).string();
   SharedLibrary library = SharedLibrary::open(libraryPath);
-  if (std::optional<CudaFailure> failure = runtime->takeFailure())
+  if (std::optional<CudaFailure> failure = runtime->takeFailure()) {
+    // A real driver rejects a host object as an invalid image: say why.
+    std::string hint =
+        manifest.target == kvcache::sim::kTarget
+            ? " (the kernels of a 'sim' bundle are host code that only the "
+              "stand-in libcuda runs: put its directory, <build>/fake-cuda, "
+              "on LD_LIBRARY_PATH)"
+            : "";
     throw BundleError("loading the kernels of '" + libraryPath +
-                      "' failed: " + failure->message());
+                      "' failed: " + failure->message() + hint);
+  }
   EntryPoint entry = lookupEntry(library, function);
 
   std::vector<Array> arrays =

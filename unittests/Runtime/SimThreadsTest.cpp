@@ -55,8 +55,7 @@ TEST(SimThreadsTest, BarrierOrdersWorkgroupMemory) {
   // Each thread writes its slot, then reads its neighbour's: only correct
   // if every write happened before any read.
   std::vector<int32_t> out(2 * 128);
-  std::string error = simulateLaunch("neighbours", {2, 1, 1}, {128, 1, 1},
-                                     [&] {
+  std::string error = simulateLaunch("neighbours", {2, 1, 1}, {128, 1, 1}, [&] {
     auto *shared = static_cast<int32_t *>(simWorkgroup(0, 128 * 4));
     int64_t tid = simThreadId(0), block = simBlockId(0);
     shared[tid] = static_cast<int32_t>(1000 * block + tid);
@@ -173,9 +172,8 @@ TEST(SimThreadsTest, DeadlockIsReportedNotHung) {
 }
 
 TEST(SimThreadsTest, ShuffleFromAMissingLaneFails) {
-  std::string error = simulateLaunch("partial", {1, 1, 1}, {16, 1, 1}, [] {
-    simShuffle(0, 20, 32, kIdx, 3);
-  });
+  std::string error = simulateLaunch("partial", {1, 1, 1}, {16, 1, 1},
+                                     [] { simShuffle(0, 20, 32, kIdx, 3); });
   EXPECT_NE(error.find("shuffle #3: lane 0 reads lane 20, which its warp of "
                        "16 threads does not have"),
             std::string::npos)

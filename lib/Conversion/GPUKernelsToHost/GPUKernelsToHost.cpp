@@ -81,8 +81,8 @@ Value memrefAt(OpBuilder &b, Location loc, MemRefType type, Value pointer) {
   auto descriptorType = LLVM::LLVMStructType::getLiteral(ctx, fields);
   Value descriptor = LLVM::PoisonOp::create(b, loc, descriptorType);
   auto insert = [&](Value value, ArrayRef<int64_t> position) {
-    descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, value,
-                                             position);
+    descriptor =
+        LLVM::InsertValueOp::create(b, loc, descriptor, value, position);
   };
   auto constant = [&](int64_t value) {
     return LLVM::ConstantOp::create(b, loc, i64, value);
@@ -172,10 +172,11 @@ LogicalResult KernelConverter::replaceAttributions(gpu::GPUFuncOp kernel,
     if (i < numInputs + numWorkgroup) {
       int64_t bytes = type.getNumElements() *
                       llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-      Value pointer = hooks.call(
-          sim::kWorkgroupHook, ptr,
-          {hooks.i32(i - numInputs),
-           arith::ConstantOp::create(b, hooks.loc, b.getI64IntegerAttr(bytes))});
+      Value pointer =
+          hooks.call(sim::kWorkgroupHook, ptr,
+                     {hooks.i32(i - numInputs),
+                      arith::ConstantOp::create(b, hooks.loc,
+                                                b.getI64IntegerAttr(bytes))});
       memory = memrefAt(b, hooks.loc, type, pointer);
     } else {
       memory = memref::AllocaOp::create(b, hooks.loc, type);
@@ -240,18 +241,17 @@ LogicalResult KernelConverter::replaceShuffle(gpu::ShuffleOp shuffle,
     mode = sim::ShuffleMode::Idx;
     break;
   }
-  Value packed = hooks.call(sim::kShuffleHook, b.getI64Type(),
-                            {bits, shuffle.getOffset(), shuffle.getWidth(),
-                             hooks.i32(static_cast<int32_t>(mode)),
-                             hooks.i32(site)});
+  Value packed =
+      hooks.call(sim::kShuffleHook, b.getI64Type(),
+                 {bits, shuffle.getOffset(), shuffle.getWidth(),
+                  hooks.i32(static_cast<int32_t>(mode)), hooks.i32(site)});
   Value value = arith::TruncIOp::create(b, hooks.loc, i32, packed);
   if (type != i32)
     value = arith::BitcastOp::create(b, hooks.loc, type, value);
   Value validBit = arith::ShRUIOp::create(
       b, hooks.loc, packed,
       arith::ConstantOp::create(b, hooks.loc, b.getI64IntegerAttr(32)));
-  Value valid =
-      arith::TruncIOp::create(b, hooks.loc, b.getI1Type(), validBit);
+  Value valid = arith::TruncIOp::create(b, hooks.loc, b.getI1Type(), validBit);
   shuffle.getShuffleResult().replaceAllUsesWith(value);
   shuffle.getValid().replaceAllUsesWith(valid);
   shuffle.erase();
@@ -305,7 +305,8 @@ LogicalResult KernelConverter::replaceGPUOps(func::FuncOp func) {
 }
 
 struct ConvertGPUKernelsToHost
-    : public kvcache::impl::ConvertGPUKernelsToHostBase<ConvertGPUKernelsToHost> {
+    : public kvcache::impl::ConvertGPUKernelsToHostBase<
+          ConvertGPUKernelsToHost> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     KernelConverter converter(module);

@@ -61,8 +61,8 @@ LogicalResult addEntry(ModuleOp module, LLVM::LLVMFuncOp kernel) {
 
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   std::string packedName =
-      (kernel.getName() + StringRef(sim::kPackedSuffix.data(),
-                                    sim::kPackedSuffix.size()))
+      (kernel.getName() +
+       StringRef(sim::kPackedSuffix.data(), sim::kPackedSuffix.size()))
           .str();
   auto packed = LLVM::LLVMFuncOp::create(
       b, loc, packedName,
@@ -82,12 +82,12 @@ LogicalResult addEntry(ModuleOp module, LLVM::LLVMFuncOp kernel) {
 
   b.setInsertionPointToEnd(module.getBody());
   std::string typesName =
-      (kernel.getName() + StringRef(sim::kParamTypesSuffix.data(),
-                                    sim::kParamTypesSuffix.size()))
+      (kernel.getName() +
+       StringRef(sim::kParamTypesSuffix.data(), sim::kParamTypesSuffix.size()))
           .str();
   types.push_back('\0');
-  auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
-                                            types.size());
+  auto arrayType =
+      LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), types.size());
   LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
                          LLVM::Linkage::External, typesName,
                          b.getStringAttr(types));
@@ -108,8 +108,7 @@ void defineBF16Truncation(ModuleOp module) {
   Location loc = module.getLoc();
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i16 = b.getI16Type();
   auto func = LLVM::LLVMFuncOp::create(
-      b, loc, name,
-      LLVM::LLVMFunctionType::get(b.getBF16Type(), {f32}),
+      b, loc, name, LLVM::LLVMFunctionType::get(b.getBF16Type(), {f32}),
       LLVM::Linkage::Weak);
   func.setVisibility_(LLVM::Visibility::Hidden);
   Block *body = func.addEntryBlock(b);
@@ -126,13 +125,12 @@ void defineBF16Truncation(ModuleOp module) {
       b, loc, bits, LLVM::AddOp::create(b, loc, odd, constant(0x7fff)));
   Value upper = LLVM::TruncOp::create(
       b, loc, i16, LLVM::LShrOp::create(b, loc, rounded, constant(16)));
-  Value isNaN =
-      LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::uno, x, x);
+  Value isNaN = LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::uno, x, x);
   Value result = LLVM::SelectOp::create(
       b, loc, isNaN, LLVM::ConstantOp::create(b, loc, i16, 0x7fc0), upper);
   LLVM::ReturnOp::create(
-      b, loc, LLVM::BitcastOp::create(b, loc, b.getBF16Type(), result)
-                  .getResult());
+      b, loc,
+      LLVM::BitcastOp::create(b, loc, b.getBF16Type(), result).getResult());
 }
 
 struct AddSimKernelEntries
