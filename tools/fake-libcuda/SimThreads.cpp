@@ -5,6 +5,7 @@
 #include "kvcache/ABI/SimKernelABI.h"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,11 @@
 #endif
 #ifdef KVCACHE_SIM_ASAN
 #include <sanitizer/common_interface_defs.h>
+// ASan's runtime entry for stack (not user) memory: a GCC builtin, declared
+// here for clang (the runtime takes two pointer-sized integers).
+#if defined(__clang__)
+extern "C" void __asan_unpoison_stack_memory(void *address, long size);
+#endif
 #endif
 
 using namespace kvcache::fakecuda;
@@ -107,15 +113,36 @@ struct Context {
 #else
   ucontext_t context;
 #endif
-  /// The stack it runs on (null for the scheduler's own), for ASan.
-  const char *stackBottom = nullptr;
+  /// The stack it runs on, for ASan; for the scheduler, what ASan reports
+  /// when a thread is switched to from it.
+  const void *stackBottom = nullptr;
   size_t stackSize = 0;
 };
 
-void switchContext(Context &from, Context &to) {
+/// The scheduler's context, which ASan must be told the stack of when a
+/// thread switches back to it.
+Context *schedulerContext = nullptr;
+
+/// A thread now runs, switched to from the scheduler: tells ASan, and
+/// learns the scheduler's stack from it.
+void finishSwitchToThread(void *fakeStack) {
+#ifdef KVCACHE_SIM_ASAN
+  __sanitizer_finish_switch_fiber(fakeStack, &schedulerContext->stackBottom,
+                                  &schedulerContext->stackSize);
+#else
+  (void)fakeStack;
+#endif
+}
+
+/// Switches from the running context to `to`. `leaving`: the running one
+/// is never resumed (its thread exited or the launch failed).
+void switchContext(Context &from, Context &to, bool leaving = false) {
 #ifdef KVCACHE_SIM_ASAN
   void *fakeStack = nullptr;
-  __sanitizer_start_switch_fiber(&fakeStack, to.stackBottom, to.stackSize);
+  __sanitizer_start_switch_fiber(leaving ? nullptr : &fakeStack, to.stackBottom,
+                                 to.stackSize);
+#else
+  (void)leaving;
 #endif
 #if defined(__x86_64__)
   kvcache_sim_switch(&from.sp, to.sp);
@@ -123,7 +150,10 @@ void switchContext(Context &from, Context &to) {
   swapcontext(&from.context, &to.context);
 #endif
 #ifdef KVCACHE_SIM_ASAN
-  __sanitizer_finish_switch_fiber(fakeStack, nullptr, nullptr);
+  if (&from == schedulerContext)
+    __sanitizer_finish_switch_fiber(fakeStack, nullptr, nullptr);
+  else
+    finishSwitchToThread(fakeStack);
 #endif
 }
 
@@ -131,6 +161,12 @@ void switchContext(Context &from, Context &to) {
 void startContext(Context &context, Stack &stack, void (*entry)()) {
   context.stackBottom = stack.bottom;
   context.stackSize = kStackBytes;
+#ifdef KVCACHE_SIM_ASAN
+  // Frames a thread left behind (it exited, or the launch ended while it
+  // waited) never returned to clear their redzones. The stack variant of
+  // unpoisoning, which allow_user_poisoning=0 does not turn off.
+  __asan_unpoison_stack_memory(stack.bottom, static_cast<long>(kStackBytes));
+#endif
 #if defined(__x86_64__)
   // The frame kvcache_sim_switch pops: six registers, then the return
   // address `entry`, above it a null return address for `entry` itself,
@@ -207,9 +243,12 @@ private:
   bool runnable(const Thread &thread) const;
   std::string runCTA();
   void exitThread();
-  /// Ends the launch with `message` (about the current thread): back to the
-  /// scheduler, never to return.
-  [[noreturn]] void fail(const std::string &message);
+  /// Ends the launch with a message (printf-style, about the current
+  /// thread): back to the scheduler, never to return. Formatted into a
+  /// fixed buffer: the thread's frames are abandoned, and anything they
+  /// allocated would leak.
+  [[noreturn]] __attribute__((format(printf, 2, 3))) void
+  fail(const char *format, ...);
   /// Back to the scheduler until the current thread may go on.
   void yield();
   std::string where(const Thread &thread) const;
@@ -221,7 +260,9 @@ private:
   std::vector<std::unique_ptr<Stack>> stacks;
   size_t currentIndex = 0;
   Context scheduler;
-  std::string error;
+  /// Set by fail(), for the scheduler to report.
+  bool failed = false;
+  char failure[512] = {};
 
   // The running CTA.
   uint64_t ctaSerial = 0;
@@ -260,22 +301,22 @@ std::string Simulator::where(const Thread &thread) const {
 }
 
 void Simulator::threadEntry() {
-#ifdef KVCACHE_SIM_ASAN
-  __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
-#endif
+  finishSwitchToThread(nullptr);
   Simulator &s = *active;
   (*s.body)();
   s.exitThread();
-  switchContext(s.current().context, s.scheduler);
+  switchContext(s.current().context, s.scheduler, /*leaving=*/true);
   // A finished thread is never resumed.
   std::abort();
 }
 
-void Simulator::fail(const std::string &message) {
-  if (error.empty())
-    error = "kernel '" + kernel + "', CTA " + dims(blockId) + ", " +
-            where(current()) + ": " + message;
-  switchContext(current().context, scheduler);
+void Simulator::fail(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(failure, sizeof(failure), format, args);
+  va_end(args);
+  failed = true;
+  switchContext(current().context, scheduler, /*leaving=*/true);
   std::abort();
 }
 
@@ -303,12 +344,12 @@ void Simulator::exitThread() {
   Thread &thread = current();
   Warp &warp = warps[thread.linear / sim::kWarpSize];
   if (barrierArrived > 0)
-    fail("exits while " + std::to_string(barrierArrived) +
-         " threads of its CTA wait at barrier #" + std::to_string(barrierSite) +
-         " (a barrier in divergent control flow?)");
+    fail("exits while %u threads of its CTA wait at barrier #%d (a barrier "
+         "in divergent control flow?)",
+         barrierArrived, barrierSite);
   if (warp.arrived > 0)
-    fail("exits while " + std::to_string(warp.arrived) +
-         " lanes of its warp wait at shuffle #" + std::to_string(warp.site));
+    fail("exits while %u lanes of its warp wait at shuffle #%d", warp.arrived,
+         warp.site);
   thread.wait = Wait::Exited;
   ++exited;
   ++warp.exited;
@@ -317,16 +358,15 @@ void Simulator::exitThread() {
 void Simulator::barrier(int32_t site) {
   Thread &thread = current();
   if (exited > 0)
-    fail("reaches barrier #" + std::to_string(site) + " after " +
-         std::to_string(exited) +
-         " threads of its CTA exited (they never will)");
+    fail("reaches barrier #%d after %u threads of its CTA exited (they "
+         "never will)",
+         site, exited);
   if (barrierArrived == 0)
     barrierSite = site;
   else if (barrierSite != site)
-    fail("reaches barrier #" + std::to_string(site) + " while " +
-         std::to_string(barrierArrived) +
-         " threads of its CTA wait at barrier #" + std::to_string(barrierSite) +
-         " (divergent barriers)");
+    fail("reaches barrier #%d while %u threads of its CTA wait at barrier "
+         "#%d (divergent barriers)",
+         site, barrierArrived, barrierSite);
   if (++barrierArrived == threads.size()) {
     // The last to arrive releases the others and goes on.
     barrierArrived = 0;
@@ -345,14 +385,14 @@ uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
   Warp &warp = warps[thread.linear / sim::kWarpSize];
   unsigned lane = thread.linear % sim::kWarpSize;
   if (warp.exited > 0)
-    fail("reaches shuffle #" + std::to_string(site) + " after " +
-         std::to_string(warp.exited) + " lanes of its warp exited");
+    fail("reaches shuffle #%d after %u lanes of its warp exited", site,
+         warp.exited);
   if (warp.arrived == 0)
     warp.site = site;
   else if (warp.site != site)
-    fail("reaches shuffle #" + std::to_string(site) + " while " +
-         std::to_string(warp.arrived) + " lanes of its warp wait at shuffle #" +
-         std::to_string(warp.site) + " (divergent shuffles)");
+    fail("reaches shuffle #%d while %u lanes of its warp wait at shuffle #%d "
+         "(divergent shuffles)",
+         site, warp.arrived, warp.site);
   warp.bits[lane] = bits;
   warp.offset[lane] = offset;
   warp.width[lane] = width;
@@ -381,14 +421,13 @@ uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
       source = warp.offset[l];
       break;
     default:
-      fail("shuffle #" + std::to_string(site) + " has unknown mode " +
-           std::to_string(warp.mode[l]));
+      fail("shuffle #%d has unknown mode %d", site, warp.mode[l]);
     }
     bool valid = source >= 0 && source < warp.width[l];
     if (valid && source >= warp.lanes)
-      fail("shuffle #" + std::to_string(site) + ": lane " + std::to_string(l) +
-           " reads lane " + std::to_string(source) + ", which its warp of " +
-           std::to_string(warp.lanes) + " threads does not have");
+      fail("shuffle #%d: lane %u reads lane %lld, which its warp of %u "
+           "threads does not have",
+           site, l, static_cast<long long>(source), warp.lanes);
     warp.result[l] = valid ? (uint64_t(1) << 32) | warp.bits[source]
                            : uint64_t(warp.bits[l]);
   }
@@ -399,16 +438,17 @@ uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
 
 void *Simulator::workgroup(int32_t index, int64_t bytes) {
   if (index < 0 || bytes < 0)
-    fail("asks for workgroup buffer #" + std::to_string(index) + " of " +
-         std::to_string(bytes) + " bytes");
+    fail("asks for workgroup buffer #%d of %lld bytes", index,
+         static_cast<long long>(bytes));
   if (static_cast<size_t>(index) >= buffers.size())
     buffers.resize(index + 1);
   WorkgroupBuffer &buffer = buffers[index];
   if (buffer.cta == ctaSerial) {
     if (buffer.bytes != bytes)
-      fail("asks for workgroup buffer #" + std::to_string(index) + " with " +
-           std::to_string(bytes) + " bytes, another thread with " +
-           std::to_string(buffer.bytes));
+      fail("asks for workgroup buffer #%d with %lld bytes, another thread "
+           "with %lld",
+           index, static_cast<long long>(bytes),
+           static_cast<long long>(buffer.bytes));
     return buffer.data.get();
   }
   int64_t total = bytes;
@@ -416,9 +456,10 @@ void *Simulator::workgroup(int32_t index, int64_t bytes) {
     if (&other != &buffer && other.cta == ctaSerial)
       total += other.bytes;
   if (total > kStaticSharedBytes)
-    fail("its CTA uses " + std::to_string(total) +
-         " bytes of workgroup memory; a CTA has " +
-         std::to_string(kStaticSharedBytes) + " of static shared memory");
+    fail("its CTA uses %lld bytes of workgroup memory; a CTA has %lld of "
+         "static shared memory",
+         static_cast<long long>(total),
+         static_cast<long long>(kStaticSharedBytes));
   if (buffer.capacity < bytes || !buffer.data) {
     size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64 + 64;
     buffer.data.reset(
@@ -479,8 +520,9 @@ std::string Simulator::runCTA() {
       if (!runnable(thread))
         continue;
       switchContext(scheduler, thread.context);
-      if (!error.empty())
-        return error;
+      if (failed)
+        return "kernel '" + kernel + "', CTA " + dims(blockId) + ", " +
+               where(thread) + ": " + failure;
       progressed = true;
     }
     if (finished)
@@ -493,10 +535,11 @@ std::string Simulator::runCTA() {
 std::string Simulator::run(const std::string &name, Dim3 gridDims,
                            Dim3 blockDims, const std::function<void()> &fn) {
   kernel = name;
+  schedulerContext = &scheduler;
   body = &fn;
   grid = gridDims;
   block = blockDims;
-  error.clear();
+  failed = false;
   size_t count = size_t(block.x) * block.y * block.z;
   if (count == 0 || count > 1024)
     return "kernel '" + kernel + "': block " + dims(block) +
