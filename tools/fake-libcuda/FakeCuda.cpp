@@ -25,7 +25,8 @@
 //    the host, with simulated CUDA threads (SimThreads.h), after the same
 //    launch checks; parameter types come from the object's K_param_types
 //    (SimKernelABI.h). A simulator error fails the launch, naming the
-//    kernel, CTA and threads.
+//    kernel, CTA and threads. $KVCACHE_FAKE_CUDA_SIM_ORDER=reverse
+//    schedules each CTA's threads last to first (SimThreads.h, Schedule).
 //
 // Other calls are logged too (module loads, function lookups, stream
 // creation, allocations, copies), so tests can check caching and placement.
@@ -909,9 +910,13 @@ FAKE_API CUresult cuLaunchKernel(CUfunction function, unsigned gridX,
     return CUDA_SUCCESS;
   auto started = std::chrono::steady_clock::now();
   SimEntry entry = function->simEntry;
+  const char *order = std::getenv("KVCACHE_FAKE_CUDA_SIM_ORDER");
+  auto schedule = order && std::string(order) == "reverse"
+                      ? kvcache::fakecuda::Schedule::Reverse
+                      : kvcache::fakecuda::Schedule::Forward;
   std::string problem = kvcache::fakecuda::simulateLaunch(
       function->entry.name, {gridX, gridY, gridZ}, {blockX, blockY, blockZ},
-      [&] { entry(params); });
+      [&] { entry(params); }, schedule);
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();

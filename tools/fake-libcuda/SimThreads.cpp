@@ -227,6 +227,7 @@ struct WorkgroupBuffer {
 
 class Simulator {
 public:
+  Schedule schedule = Schedule::Forward;
   std::string run(const std::string &kernel, Dim3 grid, Dim3 block,
                   const std::function<void()> &body);
 
@@ -512,7 +513,9 @@ std::string Simulator::runCTA() {
   }
   while (true) {
     bool progressed = false, finished = true;
-    for (currentIndex = 0; currentIndex < threads.size(); ++currentIndex) {
+    for (size_t visit = 0; visit < threads.size(); ++visit) {
+      currentIndex =
+          schedule == Schedule::Forward ? visit : threads.size() - 1 - visit;
       Thread &thread = *threads[currentIndex];
       if (thread.wait == Wait::Exited)
         continue;
@@ -571,13 +574,13 @@ std::string Simulator::run(const std::string &name, Dim3 gridDims,
 
 } // namespace
 
-std::string
-kvcache::fakecuda::simulateLaunch(const std::string &kernel, Dim3 grid,
-                                  Dim3 block,
-                                  const std::function<void()> &thread) {
+std::string kvcache::fakecuda::simulateLaunch(
+    const std::string &kernel, Dim3 grid, Dim3 block,
+    const std::function<void()> &thread, Schedule schedule) {
   // Stacks and buffers are kept for the next launch.
   static Simulator *simulator = new Simulator;
   active = simulator;
+  simulator->schedule = schedule;
   std::string result = simulator->run(kernel, grid, block, thread);
   active = nullptr;
   return result;

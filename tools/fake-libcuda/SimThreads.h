@@ -35,12 +35,19 @@ struct Dim3 {
 /// Static workgroup memory a CTA may use (CUDA's limit without opt-in).
 inline constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
+/// The order the scheduler visits a CTA's threads in. Each runs as far as
+/// it can, so the first ones race ahead of the others: Forward shows a
+/// missing barrier where a thread reads what a later one writes, Reverse
+/// where it reads what an earlier one writes.
+enum class Schedule { Forward, Reverse };
+
 /// Runs `thread` once per simulated thread of `grid` x `block`: it is the
 /// kernel's body, and may call the sim* functions below. Returns "" when
 /// every thread ran to its end, else what went wrong, naming `kernel`.
 /// Not reentrant: one launch at a time.
 std::string simulateLaunch(const std::string &kernel, Dim3 grid, Dim3 block,
-                           const std::function<void()> &thread);
+                           const std::function<void()> &thread,
+                           Schedule schedule = Schedule::Forward);
 
 // What a simulated thread asks of the hardware (SimKernelABI.h's hooks).
 // Called outside simulateLaunch's threads, they abort with a message.

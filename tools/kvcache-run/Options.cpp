@@ -25,11 +25,12 @@ const char *usage() {
       calls the entry point and writes every memref argument (or only those
       --write names) to OUT/<argument>.npy. --entry may be omitted when the bundle has one
       function. --device defaults to the bundle's kind of target: cpu for a
-      "cpu" bundle, cuda (device 0) for a GPU bundle ("sm_90a"), which runs
-      through libcuda.so.1: arguments placed on the device are copied there
-      and back, host-placed ones stay in host memory, workspace arguments
-      are zero-filled device buffers (never read from IN). --verbose prints
-      the device and where each argument was placed.
+      "cpu" bundle, cuda (device 0) for a GPU bundle ("sm_90a", or "sim",
+      whose kernels only the stand-in libcuda of build/fake-cuda runs). GPU
+      bundles run through libcuda.so.1: arguments placed on the device are
+      copied there and back, host-placed ones stay in host memory, workspace
+      arguments are zero-filled device buffers (never read from IN).
+      --verbose prints the device and where each argument was placed.
 
   kvcache-run DIR --bench [--device cuda|cuda:N] [--entry NAME] --inputs IN
       [--outputs OUT] [--repeat N] [--warmup N] [--kv-bytes BYTES]

@@ -84,6 +84,24 @@ TEST(SimThreadsTest, AMissingBarrierReadsPoison) {
   EXPECT_EQ(out[63], 1.0f) << "slot 0 was written before thread 63 ran";
 }
 
+TEST(SimThreadsTest, AMissingBarrierReadsPoisonInReverse) {
+  // Thread t reads slot t - 1: only the reverse schedule runs it first.
+  std::vector<float> out(64);
+  auto kernel = [&] {
+    auto *shared = static_cast<float *>(simWorkgroup(0, 64 * 4));
+    int64_t tid = simThreadId(0);
+    shared[tid] = 1.0f;
+    out[tid] = shared[(tid + 63) % 64];
+  };
+  ASSERT_EQ(simulateLaunch("forward", {1, 1, 1}, {64, 1, 1}, kernel), "");
+  EXPECT_EQ(out[1], 1.0f);
+  ASSERT_EQ(simulateLaunch("reverse", {1, 1, 1}, {64, 1, 1}, kernel,
+                           Schedule::Reverse),
+            "");
+  EXPECT_TRUE(std::isnan(out[1]));
+  EXPECT_EQ(out[0], 1.0f) << "slot 63 was written before thread 0 ran";
+}
+
 TEST(SimThreadsTest, ShuffleXorSumsAWarp) {
   std::vector<float> sums(64);
   std::string error = simulateLaunch("sum", {1, 1, 1}, {64, 1, 1}, [&] {
