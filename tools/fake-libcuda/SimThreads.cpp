@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
@@ -238,6 +239,10 @@ public:
   uint64_t shuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,
                    int32_t site);
   void *workgroup(int32_t index, int64_t bytes);
+  /// A memory fault (signal) in the running thread: ends the launch.
+  [[noreturn]] void fault(int signal, const void *address);
+  /// Whether a simulated thread (not the scheduler) is running.
+  bool inThread = false;
 
 private:
   static void threadEntry();
@@ -276,6 +281,50 @@ private:
 };
 
 Simulator *active = nullptr;
+
+/// Memory faults in kernel code end the launch with an error naming the
+/// thread, like a GPU's illegal-address error, rather than the process.
+/// The handler runs on its own stack (a thread's may have overflowed) and
+/// leaves by switching to the scheduler, never returning; SA_NODEFER keeps
+/// the signal unblocked after that.
+class FaultHandlers {
+public:
+  FaultHandlers() {
+    alternate.resize(kAlternateStackBytes);
+    stack_t stack = {};
+    stack.ss_sp = alternate.data();
+    stack.ss_size = alternate.size();
+    sigaltstack(&stack, &previousStack);
+    struct sigaction action = {};
+    action.sa_sigaction = &FaultHandlers::handle;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &previousSegv);
+    sigaction(SIGBUS, &action, &previousBus);
+  }
+  ~FaultHandlers() {
+    sigaction(SIGSEGV, &previousSegv, nullptr);
+    sigaction(SIGBUS, &previousBus, nullptr);
+    sigaltstack(&previousStack, nullptr);
+  }
+  FaultHandlers(const FaultHandlers &) = delete;
+  FaultHandlers &operator=(const FaultHandlers &) = delete;
+
+private:
+  static constexpr size_t kAlternateStackBytes = 64 * 1024;
+
+  static void handle(int signal, siginfo_t *info, void *) {
+    if (active && active->inThread)
+      active->fault(signal, info->si_addr);
+    // Not a simulated thread's: the default action, on return (the
+    // faulting instruction runs again).
+    ::signal(signal, SIG_DFL);
+  }
+
+  std::vector<char> alternate;
+  stack_t previousStack = {};
+  struct sigaction previousSegv = {}, previousBus = {};
+};
 
 Simulator &activeSimulator(const char *hook) {
   if (!active) {
@@ -319,6 +368,24 @@ void Simulator::fail(const char *format, ...) {
   failed = true;
   switchContext(current().context, scheduler, /*leaving=*/true);
   std::abort();
+}
+
+void Simulator::fault(int signal, const void *address) {
+  auto at = reinterpret_cast<uintptr_t>(address);
+  auto bottom = reinterpret_cast<uintptr_t>(current().context.stackBottom);
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (at < bottom && at + page >= bottom)
+    fail("overflows its %zu-byte stack (%s at %p)", kStackBytes,
+         signal == SIGSEGV ? "SIGSEGV" : "SIGBUS", address);
+  const char *name = signal == SIGSEGV ? "SIGSEGV" : "SIGBUS";
+  // The kernel reports no address for a non-canonical one.
+  if (!address)
+    fail("makes an illegal memory access (%s, a wild address): out of "
+         "bounds, or an address read from memory nobody wrote?",
+         name);
+  fail("makes an illegal memory access at %p (%s): out of bounds, or an "
+       "address read from memory nobody wrote?",
+       address, name);
 }
 
 void Simulator::yield() {
@@ -511,22 +578,35 @@ std::string Simulator::runCTA() {
     threads[i]->wait = Wait::None;
     startContext(threads[i]->context, *stacks[i], &Simulator::threadEntry);
   }
+  // A warp runs as far as it can (its lanes interleave at shuffles) before
+  // the next one starts: warps drift apart as far as barriers let them, so
+  // a missing barrier between warps shows.
+  size_t numWarps = warps.size();
   while (true) {
     bool progressed = false, finished = true;
-    for (size_t visit = 0; visit < threads.size(); ++visit) {
-      currentIndex =
-          schedule == Schedule::Forward ? visit : threads.size() - 1 - visit;
-      Thread &thread = *threads[currentIndex];
-      if (thread.wait == Wait::Exited)
-        continue;
-      finished = false;
-      if (!runnable(thread))
-        continue;
-      switchContext(scheduler, thread.context);
-      if (failed)
-        return "kernel '" + kernel + "', CTA " + dims(blockId) + ", " +
-               where(thread) + ": " + failure;
-      progressed = true;
+    for (size_t w = 0; w < numWarps; ++w) {
+      size_t warp = schedule == Schedule::Forward ? w : numWarps - 1 - w;
+      size_t lanes = warps[warp].lanes;
+      for (bool warpProgressed = true; warpProgressed;) {
+        warpProgressed = false;
+        for (size_t l = 0; l < lanes; ++l) {
+          currentIndex = warp * sim::kWarpSize +
+                         (schedule == Schedule::Forward ? l : lanes - 1 - l);
+          Thread &thread = *threads[currentIndex];
+          if (thread.wait == Wait::Exited)
+            continue;
+          finished = false;
+          if (!runnable(thread))
+            continue;
+          inThread = true;
+          switchContext(scheduler, thread.context);
+          inThread = false;
+          if (failed)
+            return "kernel '" + kernel + "', CTA " + dims(blockId) + ", " +
+                   where(thread) + ": " + failure;
+          warpProgressed = progressed = true;
+        }
+      }
     }
     if (finished)
       return "";
@@ -581,6 +661,7 @@ std::string kvcache::fakecuda::simulateLaunch(
   static Simulator *simulator = new Simulator;
   active = simulator;
   simulator->schedule = schedule;
+  FaultHandlers handlers;
   std::string result = simulator->run(kernel, grid, block, thread);
   active = nullptr;
   return result;

@@ -2,10 +2,11 @@
 //
 // The stand-in libcuda runs the kernels of a sim bundle (kvcache-compile
 // --target=sim) here: every CTA of the grid in turn, each of its threads a
-// fiber on the calling thread, switched in a fixed round-robin order, so a
-// run is deterministic. A thread runs until it waits (at a barrier or a
-// warp shuffle) or exits; the scheduler then resumes the next thread that
-// can go on.
+// fiber on the calling thread, switched in a fixed order, so a run is
+// deterministic. A thread runs until it waits (at a barrier or a warp
+// shuffle) or exits; the scheduler then resumes the next lane of its warp
+// that can go on, and moves to the next warp only when this one waits at a
+// barrier (see Schedule).
 //
 // It checks what the hardware leaves undefined and a GPU run would show, if
 // at all, as wrong numbers or a hang: threads of a CTA meeting at different
@@ -35,8 +36,9 @@ struct Dim3 {
 /// Static workgroup memory a CTA may use (CUDA's limit without opt-in).
 inline constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
-/// The order the scheduler visits a CTA's threads in. Each runs as far as
-/// it can, so the first ones race ahead of the others: Forward shows a
+/// The order the scheduler visits a CTA's warps, and a warp's lanes, in.
+/// Each runs as far as it can (a warp until all its lanes wait at a barrier
+/// or exited), so the first ones race ahead of the others: Forward shows a
 /// missing barrier where a thread reads what a later one writes, Reverse
 /// where it reads what an earlier one writes.
 enum class Schedule { Forward, Reverse };

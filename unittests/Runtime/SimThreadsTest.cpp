@@ -208,6 +208,19 @@ TEST(SimThreadsTest, WorkgroupMemoryIsLimited) {
       << error;
 }
 
+TEST(SimThreadsTest, IllegalAddressFails) {
+  // A wild store ends the launch, not the process, as a GPU's illegal
+  // address error would.
+  std::string error = simulateLaunch("wild", {2, 1, 1}, {32, 1, 1}, [] {
+    if (simBlockId(0) == 1 && simThreadId(0) == 5)
+      *reinterpret_cast<volatile int *>(uintptr_t(16)) = 1;
+  });
+  EXPECT_NE(error.find("kernel 'wild', CTA (1, 0, 0), thread (5, 0, 0): "
+                       "makes an illegal memory access at 0x10 (SIGSEGV)"),
+            std::string::npos)
+      << error;
+}
+
 TEST(SimThreadsTest, RunsAgainAfterAFailure) {
   ASSERT_NE(simulateLaunch("fails", {1, 1, 1}, {32, 1, 1},
                            [] {
