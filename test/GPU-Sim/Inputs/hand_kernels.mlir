@@ -3,7 +3,8 @@
 // its own gpu.module and launches). Each CTA reverses 128 values through
 // workgroup memory: @reverse with the barrier the exchange needs,
 // @divergent with the barrier inside a branch only half of the threads take
-// (undefined on a GPU: it may hang or pass), @racy without the barrier.
+// (undefined on a GPU: it may hang or pass), @racy without the barrier;
+// @wild stores far out of bounds.
 module attributes {gpu.container_module} {
   gpu.module @hand_kernels {
     gpu.func @reverse(%in: memref<?xf32>, %out: memref<?xf32>)
@@ -48,6 +49,14 @@ module attributes {gpu.container_module} {
       memref.store %y, %out[%t] : memref<?xf32>
       gpu.return
     }
+    gpu.func @wild(%in: memref<?xf32>, %out: memref<?xf32>) kernel {
+      %far = arith.constant 1000000000000 : index
+      %t = gpu.thread_id x
+      %x = memref.load %in[%t] : memref<?xf32>
+      %i = arith.muli %t, %far : index
+      memref.store %x, %out[%i] : memref<?xf32>
+      gpu.return
+    }
   }
 
   func.func @reverse(%in: memref<128xf32> {kvcache.name = "in"},
@@ -68,6 +77,17 @@ module attributes {gpu.container_module} {
     %din = memref.cast %in : memref<128xf32> to memref<?xf32>
     %dout = memref.cast %out : memref<128xf32> to memref<?xf32>
     gpu.launch_func @hand_kernels::@divergent blocks in (%c1, %c1, %c1)
+        threads in (%c128, %c1, %c1)
+        args(%din : memref<?xf32>, %dout : memref<?xf32>)
+    return
+  }
+  func.func @wild(%in: memref<128xf32> {kvcache.name = "in"},
+                  %out: memref<128xf32> {kvcache.name = "out", kvcache.role = "output"}) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %din = memref.cast %in : memref<128xf32> to memref<?xf32>
+    %dout = memref.cast %out : memref<128xf32> to memref<?xf32>
+    gpu.launch_func @hand_kernels::@wild blocks in (%c1, %c1, %c1)
         threads in (%c128, %c1, %c1)
         args(%din : memref<?xf32>, %dout : memref<?xf32>)
     return
