@@ -53,6 +53,12 @@ Value Emitter::cmp(arith::CmpIPredicate predicate, Value x, Value y) {
 Value Emitter::andI(Value x, Value y) {
   return arith::AndIOp::create(b, loc, x, y);
 }
+Value Emitter::orI(Value x, Value y) {
+  return arith::OrIOp::create(b, loc, x, y);
+}
+Value Emitter::xorI(Value x, Value y) {
+  return arith::XOrIOp::create(b, loc, x, y);
+}
 Value Emitter::select(Value condition, Value x, Value y) {
   return arith::SelectOp::create(b, loc, condition, x, y);
 }

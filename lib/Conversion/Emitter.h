@@ -46,6 +46,8 @@ struct Emitter {
     return cmp(mlir::arith::CmpIPredicate::ult, x, y);
   }
   Value andI(Value x, Value y);
+  Value orI(Value x, Value y);
+  Value xorI(Value x, Value y);
   Value select(Value condition, Value x, Value y);
 
   // Float arithmetic, scalar or vector.

@@ -12,12 +12,25 @@
 // vectors; `threadsPerKey` consecutive lanes (a power of two dividing 32)
 // hold `vectorsPerThread` of them, so a warp works on `32 / threadsPerKey`
 // keys at once and the CTA on `keysPerStep`; each thread takes `unroll` such
-// keys per step to keep more loads in flight. Dot products are summed
-// over the key's lanes with xor shuffles. Each thread keeps an online
+// keys per step to keep more loads in flight. Each thread keeps an online
 // softmax (running max, sum and f32 accumulator, in log2 units: q is
 // pre-scaled by scale · log2(e) so exp2 replaces exp) per row; the states of
 // the keys a warp split between its lanes merge through shuffles, the
 // warps' states through workgroup memory.
+//
+// Dot products are summed over the key's lanes with shuffles. Summing each
+// of a step's rows × unroll dot products over every lane costs
+// log2(threadsPerKey) shuffles apiece, which made the kernel issue-bound on
+// an H200; so when rows and unroll are powers of two whose product fits in
+// the key's lanes, the sum is a reduce-scatter instead (computeStepScatter):
+// each halving step sends half of the remaining values to the partner lane,
+// so a lane ends with the full score of one (row, key) in a quarter of the
+// shuffles, computes one exp2, and the other lanes' probabilities come back
+// by one shuffle each. Lane bits permute which row and key each of a
+// thread's slots holds (slot r holds row r ^ rowPerm, slot u key
+// u ^ keyPerm), so the halving needs no selects. The running max is lazy
+// there (as in FlashAttention-3): the accumulators are rescaled only when a
+// row's max grows by more than 2^8, so most steps skip that work.
 //
 // Page ids of the split are staged in workgroup memory a window of
 // blockSize pages at a time, so each id is read from global memory once.
@@ -26,6 +39,8 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -37,6 +52,9 @@ namespace {
 constexpr float kLog2E = 1.4426950408889634f;
 /// Initial running max: finite, so exp2(max - newMax) never sees -inf - -inf.
 constexpr float kNoScore = -1.0e30f;
+/// computeStepScatter keeps a row's reference max until a score exceeds it
+/// by more than this (log2 units): probabilities stay below 2^8.
+constexpr float kLazyRescale = 8.0f;
 
 /// The thread mapping, derived from the shape.
 struct DecodeConfig {
@@ -49,6 +67,11 @@ struct DecodeConfig {
   int64_t unroll = 2;
   /// CTAs per SM to ask ptxas for (0: let it choose).
   int64_t minBlocksPerSM = 0;
+  /// The reduce-scatter step (see the file comment): lane bits at and above
+  /// `rowShift` of a key's lanes permute rows, those from `keyShift` up to
+  /// it keys.
+  bool scatter = false;
+  int64_t rowShift = 0, keyShift = 0;
 
   DecodeConfig(const KernelShape &shape, bool multiToken) {
     int64_t vectors = shape.vectorsPerRow();
@@ -72,6 +95,14 @@ struct DecodeConfig {
     // takes on its own; larger states would spill.
     if (rowsPerChunk * (2 * lanesPerThread + 2) <= 72)
       minBlocksPerSM = std::max<int64_t>(1, 512 / shape.blockSize);
+    int64_t values = rowsPerChunk * unroll;
+    scatter = llvm::isPowerOf2_64(rowsPerChunk) &&
+              llvm::isPowerOf2_64(unroll) && values <= threadsPerKey;
+    if (scatter) {
+      int64_t laneBits = llvm::Log2_64(threadsPerKey);
+      rowShift = laneBits - llvm::Log2_64(rowsPerChunk);
+      keyShift = laneBits - llvm::Log2_64(values);
+    }
   }
 };
 
@@ -123,6 +154,13 @@ private:
   RowState computeStep(Value firstKey, Value windowEnd, ArrayRef<Value> limits,
                        ArrayRef<SmallVector<Value>> q, const StepVectors &kv,
                        RowState state);
+  RowState computeStepScatter(Value firstKey, Value windowEnd,
+                              ArrayRef<Value> limits,
+                              ArrayRef<SmallVector<Value>> q,
+                              const StepVectors &kv, RowState state);
+  /// The (thread's partial) dot products of a step: dots[r][u].
+  SmallVector<SmallVector<Value>> partialDots(ArrayRef<SmallVector<Value>> q,
+                                              const StepVectors &kv);
   RowState mergeWarpLanes(RowState state);
   void writeRows(int64_t rows, Value chunkStart, const RowState &state);
 
@@ -130,6 +168,18 @@ private:
   Value laneOffset(int64_t v) {
     return e.mul(e.add(e.index(v * config.threadsPerKey), slice),
                  e.index(shape.vectorWidth()));
+  }
+  /// The chunk row the thread's row slot `r` holds.
+  Value rowOf(int64_t r) {
+    return config.scatter ? e.xorI(e.index(r), rowPerm) : e.index(r);
+  }
+  /// The key the thread's key slot `u` of a step starting at `firstKey`
+  /// holds.
+  Value keyOf(Value firstKey, int64_t u) {
+    Value step = config.scatter ? e.mul(e.xorI(e.index(u), keyPerm),
+                                        e.index(config.keysPerStep))
+                                : e.index(u * config.keysPerStep);
+    return e.add(firstKey, e.add(step, keySlot));
   }
 
   Emitter e;
@@ -140,7 +190,7 @@ private:
   Value arg(DecodeArg which) { return kernel.getArgument(which); }
 
   // Per-thread and per-CTA values, set by build().
-  Value tid, lane, warp, slice, keySlot;
+  Value tid, lane, warp, slice, keySlot, rowPerm, keyPerm;
   Value split, kvHead, request, numPartitions;
   Value first, cacheLength, numKeys, splitBegin, splitEnd, numRows;
   Value pageIds, warpAcc, warpMaxSum;
@@ -169,6 +219,11 @@ gpu::GPUFuncOp DecodeKernelBuilder::build(StringRef name, TypeRange argTypes) {
   slice = e.remU(lane, e.index(config.threadsPerKey));
   keySlot = e.add(e.mul(warp, e.index(32 / config.threadsPerKey)),
                   e.divU(lane, e.index(config.threadsPerKey)));
+  if (config.scatter) {
+    rowPerm = e.divU(slice, e.index(int64_t(1) << config.rowShift));
+    keyPerm = e.remU(e.divU(slice, e.index(int64_t(1) << config.keyShift)),
+                     e.index(config.unroll));
+  }
   split = e.blockId(gpu::Dimension::x);
   kvHead = e.blockId(gpu::Dimension::y);
   request = e.blockId(gpu::Dimension::z);
@@ -204,7 +259,7 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
     SmallVector<SmallVector<Value>> q;
     Value scale = e.splat(shape.f32VectorType(), e.f32(shape.scale * kLog2E));
     for (int64_t r = 0; r < rows; ++r) {
-      Value flat = e.minU(e.add(chunkStart, e.index(r)), lastRow);
+      Value flat = e.minU(e.add(chunkStart, rowOf(r)), lastRow);
       Value token = e.divU(flat, group);
       Value qHead = e.add(e.mul(kvHead, group), e.remU(flat, group));
       Value qRow = e.add(first, token);
@@ -280,9 +335,12 @@ RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
       windowBegin, windowEnd, e.index(config.keysPerStep * config.unroll),
       state.flatten(), [&](Value firstKey, ValueRange values) {
         StepVectors kv = loadStep(firstKey, windowEnd, window);
-        return computeStep(
-                   firstKey, windowEnd, limits, q, kv,
-                   RowState::unflatten(values, rows, config.vectorsPerThread))
+        RowState state =
+            RowState::unflatten(values, rows, config.vectorsPerThread);
+        return (config.scatter
+                    ? computeStepScatter(firstKey, windowEnd, limits, q, kv,
+                                         state)
+                    : computeStep(firstKey, windowEnd, limits, q, kv, state))
             .flatten();
       });
   return RowState::unflatten(result, rows, config.vectorsPerThread);
@@ -297,9 +355,7 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
   // address); computeStep masks them.
   StepVectors step;
   for (int64_t u = 0; u < config.unroll; ++u) {
-    Value key =
-        e.add(firstKey, e.add(e.index(u * config.keysPerStep), keySlot));
-    Value clamped = e.minU(key, lastKey);
+    Value clamped = e.minU(keyOf(firstKey, u), lastKey);
     Value page =
         e.loadUnsigned(pageIds, e.sub(e.divU(clamped, pageSize), window));
     Value slot = e.remU(clamped, pageSize);
@@ -316,35 +372,47 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
   return step;
 }
 
+SmallVector<SmallVector<Value>>
+DecodeKernelBuilder::partialDots(ArrayRef<SmallVector<Value>> q,
+                                 const StepVectors &kv) {
+  SmallVector<SmallVector<Value>> dots;
+  for (const SmallVector<Value> &rowQ : q) {
+    SmallVector<Value> rowDots;
+    for (const SmallVector<Value> &keyVectors : kv.k) {
+      Value dot;
+      for (int64_t w = 0; w < config.vectorsPerThread; ++w) {
+        Value keyF32 = e.extToF32(keyVectors[w]);
+        for (int64_t i = 0; i < shape.vectorWidth(); ++i) {
+          Value qi = e.extract(rowQ[w], i), ki = e.extract(keyF32, i);
+          dot = dot ? e.fma(qi, ki, dot) : e.mulF(qi, ki);
+        }
+      }
+      rowDots.push_back(dot);
+    }
+    dots.push_back(std::move(rowDots));
+  }
+  return dots;
+}
+
 RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
                                           ArrayRef<Value> limits,
                                           ArrayRef<SmallVector<Value>> q,
                                           const StepVectors &kv,
                                           RowState state) {
   int64_t rows = limits.size();
-  const auto &k = kv.k;
   const auto &v = kv.v;
   SmallVector<Value> keys, inWindow;
   for (int64_t u = 0; u < config.unroll; ++u) {
-    keys.push_back(
-        e.add(firstKey, e.add(e.index(u * config.keysPerStep), keySlot)));
+    keys.push_back(keyOf(firstKey, u));
     inWindow.push_back(e.ult(keys.back(), windowEnd));
   }
 
   Value noScore = e.f32(-std::numeric_limits<float>::infinity());
-  int64_t width = shape.vectorWidth();
+  SmallVector<SmallVector<Value>> dots = partialDots(q, kv);
   for (int64_t r = 0; r < rows; ++r) {
     SmallVector<Value> scores;
     for (int64_t u = 0; u < config.unroll; ++u) {
-      Value dot;
-      for (int64_t w = 0; w < config.vectorsPerThread; ++w) {
-        Value keyF32 = e.extToF32(k[u][w]);
-        for (int64_t i = 0; i < width; ++i) {
-          Value qi = e.extract(q[r][w], i), ki = e.extract(keyF32, i);
-          dot = dot ? e.fma(qi, ki, dot) : e.mulF(qi, ki);
-        }
-      }
-      dot = e.groupSum(dot, config.threadsPerKey);
+      Value dot = e.groupSum(dots[r][u], config.threadsPerKey);
       Value valid = inWindow[u];
       if (shape.causal)
         valid = e.andI(valid, e.ult(keys[u], limits[r]));
@@ -368,6 +436,91 @@ RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
     state.max[r] = newMax;
     state.sum[r] = sum;
     state.acc[r] = std::move(acc);
+  }
+  return state;
+}
+
+RowState DecodeKernelBuilder::computeStepScatter(
+    Value firstKey, Value windowEnd, ArrayRef<Value> limits,
+    ArrayRef<SmallVector<Value>> q, const StepVectors &kv, RowState state) {
+  int64_t rows = limits.size();
+  int64_t keys = config.unroll;
+  // Reduce-scatter the slots' partial dots, (r, u) at r * keys + u: each
+  // step keeps the first half and adds the partner's second half, which
+  // holds the same (row, key) because the partner's permutation differs in
+  // exactly that bit.
+  SmallVector<Value> values;
+  for (const SmallVector<Value> &rowDots : partialDots(q, kv))
+    llvm::append_range(values, rowDots);
+  int64_t offset = config.threadsPerKey / 2;
+  for (; values.size() > 1; offset /= 2) {
+    size_t half = values.size() / 2;
+    SmallVector<Value> kept;
+    for (size_t i = 0; i < half; ++i)
+      kept.push_back(e.addF(values[i], e.shuffleXor(values[half + i], offset)));
+    values = std::move(kept);
+  }
+  Value score = values.front();
+  for (; offset > 0; offset /= 2)
+    score = e.addF(score, e.shuffleXor(score, offset));
+
+  // The lane's score: row rowOf(0), key keyOf(firstKey, 0).
+  Value key = keyOf(firstKey, 0);
+  Value valid = e.ult(key, windowEnd);
+  if (shape.causal)
+    valid = e.andI(valid, e.ult(key, limits[0]));
+  score =
+      e.select(valid, score, e.f32(-std::numeric_limits<float>::infinity()));
+
+  // The row's max over the step's keys (lanes that differ in key bits),
+  // then slot r's from the lane whose row bits differ by r.
+  Value stepMax = score;
+  for (int64_t bit = 1; bit < keys; bit *= 2)
+    stepMax = e.maxF(stepMax, e.shuffleXor(stepMax, bit << config.keyShift));
+  SmallVector<Value> newMax;
+  Value grows;
+  for (int64_t r = 0; r < rows; ++r) {
+    Value rowMax =
+        r == 0 ? stepMax : e.shuffleXor(stepMax, r << config.rowShift);
+    newMax.push_back(e.maxF(state.max[r], rowMax));
+    Value rowGrows = e.cmpF(arith::CmpFPredicate::OGT, newMax.back(),
+                            e.addF(state.max[r], e.f32(kLazyRescale)));
+    grows = grows ? e.orI(grows, rowGrows) : rowGrows;
+  }
+  // Rescale every row to its new max when one row's grows past the
+  // threshold; otherwise keep the maxes as the reference (p <= 2^8).
+  SmallVector<Value> current = state.flatten();
+  state = RowState::unflatten(
+      e.ifThenElse(
+          grows, ValueRange(current).getTypes(),
+          [&] {
+            RowState next = state;
+            for (int64_t r = 0; r < rows; ++r) {
+              Value alpha = e.exp2(e.subF(state.max[r], newMax[r]));
+              Value alphaVector = e.splat(shape.f32VectorType(), alpha);
+              next.max[r] = newMax[r];
+              next.sum[r] = e.mulF(state.sum[r], alpha);
+              for (Value &acc : next.acc[r])
+                acc = e.mulF(acc, alphaVector);
+            }
+            return next.flatten();
+          },
+          [&] { return current; }),
+      rows, config.vectorsPerThread);
+
+  // The lane's probability, then slot (r, u)'s from the lane whose
+  // permutation differs by (r, u).
+  Value p = e.exp2(e.subF(score, state.max[0]));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t u = 0; u < keys; ++u) {
+      int64_t mask = (r << config.rowShift) | (u << config.keyShift);
+      Value slotP = mask == 0 ? p : e.shuffleXor(p, mask);
+      state.sum[r] = e.addF(state.sum[r], slotP);
+      Value pVector = e.splat(shape.f32VectorType(), slotP);
+      for (int64_t w = 0; w < config.vectorsPerThread; ++w)
+        state.acc[r][w] =
+            e.fma(pVector, e.extToF32(kv.v[u][w]), state.acc[r][w]);
+    }
   }
   return state;
 }
@@ -399,12 +552,13 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
   // Lanes of the warp's first key slot hold the merged warp state.
   e.ifThen(e.ult(lane, e.index(config.threadsPerKey)), [&] {
     for (int64_t r = 0; r < rows; ++r) {
-      Value rowBase = e.mul(e.add(e.mul(warp, e.index(rows)), e.index(r)),
-                            e.index(headDim));
+      Value rowBase =
+          e.mul(e.add(e.mul(warp, e.index(rows)), rowOf(r)), e.index(headDim));
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
         e.storeVector(state.acc[r][v], warpAcc, e.add(rowBase, laneOffset(v)));
     }
   });
+  // Lane 0's slots hold rows in order (its permutation is the identity).
   e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.index(0)), [&] {
     for (int64_t r = 0; r < rows; ++r) {
       Value base =

@@ -151,6 +151,9 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds kvcache-compile or kvcache-run may take")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--q-scale", type=float, default=1.0,
+                   help="multiply q by this: a large one spreads the scores "
+                   "so a row's running max grows many times")
     a = p.parse_args(argv)
     if a.device is None:
         a.device = "cpu" if a.target == "cpu" else "cuda"
@@ -302,7 +305,8 @@ def make_inputs(a, rng, context, prompt):
     blocks = et.encode(rng.uniform(-1, 1, shape).astype(f))
     tokens = sum(prompt)
     offsets = np.concatenate([[0], np.cumsum(prompt)]).astype(np.int32)
-    q = et.encode(rng.uniform(-1, 1, (tokens, a.q_heads, a.head_dim)).astype(f))
+    q = et.encode((a.q_scale * rng.uniform(-1, 1, (tokens, a.q_heads,
+                                                    a.head_dim))).astype(f))
     key = et.encode(rng.uniform(-1, 1, (tokens, a.kv_heads, a.head_dim)).astype(f))
     value = et.encode(rng.uniform(-1, 1, (tokens, a.kv_heads, a.head_dim)).astype(f))
     if not a.store:
