@@ -46,6 +46,10 @@ GPU_BENCH = {
     "layers": 1, "layer": 0, "prompt": 1,
     "batches": [1, 16, 64, 256], "contexts": [1024, 4096, 16384, 32768],
     "page_sizes": [16, 128], "max_kv_bytes": 20e9, "repeat": 20, "seed": 0,
+    # Forced split counts side by side with the split rule's choice, where
+    # the rule matters most (one or a few requests, long contexts).
+    "split_sweep": {"page_size": 128, "points": [[1, 32768], [16, 4096]],
+                    "splits": [16, 32, 64, 128]},
 }
 # A CPU stand-in, small enough for a lit test: it only exercises the script.
 CPU_BENCH = {
@@ -53,6 +57,7 @@ CPU_BENCH = {
     "layers": 1, "layer": 0, "prompt": 1,
     "batches": [1, 4], "contexts": [64, 256],
     "page_sizes": [16], "max_kv_bytes": 20e9, "repeat": 5, "seed": 0,
+    "split_sweep": {"page_size": 16, "points": [[1, 256]], "splits": [1, 4]},
 }
 # --quick: the few correctness cases a lit test can afford.
 QUICK_CASES = {"cpu": ["decode/a", "decode/e"],
@@ -249,6 +254,12 @@ def main():
     for page in bench["page_sizes"]:
         bench["bundles"][str(page)] = plan(bench_args(bench, page, a.target),
                                            f"bench/p{page}", f"bench-p{page}")
+    sweep = bench["split_sweep"] = dict(bench["split_sweep"], bundles={})
+    for n in sweep["splits"]:
+        page = sweep["page_size"]
+        sweep["bundles"][str(n)] = plan(
+            bench_args(bench, page, a.target) + ["--splits", str(n)],
+            f"bench/p{page}/s{n}", f"bench-p{page}-s{n}")
 
     def build(job):
         case, directory = job["case"], os.path.join(bundles, job["dir"])
@@ -280,6 +291,10 @@ def main():
     for page, directory in bench["bundles"].items():
         if directory in failures:
             bench.setdefault("compile_errors", {})[page] = common.tail(
+                failures[directory], 1500)
+    for n, directory in sweep["bundles"].items():
+        if directory in failures:
+            sweep.setdefault("compile_errors", {})[n] = common.tail(
                 failures[directory], 1500)
 
     runner, libs = copy_runner(a.build_dir, bundles, log)

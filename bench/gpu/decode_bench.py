@@ -214,6 +214,39 @@ def bench_point(runner, bundle, point, cfg, pool, scratch, device, repeat,
     return record
 
 
+def run_split_sweep(bundles, cfg, runner, pool, scratch, device, repeat,
+                    deadline, seed, wall_clock_fallback, log):
+    """The split sweep of cfg['split_sweep']: each point with every forced
+    split count (bundles compiled with --splits N), to compare with the
+    rule's choice in the main grid."""
+    sweep = cfg["split_sweep"]
+    records = []
+    for batch, context in sweep["points"]:
+        for n in sweep["splits"]:
+            page = sweep["page_size"]
+            point = {"page_size": page, "batch": batch, "context": context,
+                     "splits": n, "kv_bytes": common.kv_bytes(
+                         batch, context, cfg["prompt"], cfg["kv_heads"],
+                         cfg["head_dim"], cfg["dtype"])}
+            entry = dict(point)
+            bundle = sweep["bundles"].get(str(n))
+            if bundle is None or str(n) in sweep.get("compile_errors", {}):
+                entry.update(status="skipped", reason="no bundle (compile "
+                             "failed in build_bundles)")
+            elif 2.0 + point["kv_bytes"] / 1.2e9 > deadline.left():
+                entry.update(status="skipped", reason="stage budget")
+            else:
+                entry.update(bench_point(
+                    runner, os.path.join(bundles, bundle), point, cfg, pool,
+                    scratch, device, repeat, max(5.0, deadline.left()), seed,
+                    wall_clock_fallback))
+            records.append(entry)
+            log(f"split sweep p{page} b{batch} L{context} s{n}: "
+                + (f"{entry['gbps']:.4g} GB/s" if entry.get("status") == "ok"
+                   else f"{entry['status']} {entry.get('reason', '')}"))
+    return records
+
+
 def run_grid(bundles, cases, runner, scratch, device, budget_s, repeat=None,
              log=print, wall_clock_fallback=False):
     cfg = cases["bench"]
@@ -234,8 +267,21 @@ def run_grid(bundles, cases, runner, scratch, device, budget_s, repeat=None,
     # H200 host measured 3.0 GB/s writing /dev/shm, 2.8 GB/s reading it
     # with np.load and 5.4 GB/s pageable host-to-device copies.
     rate = 1.2e9
+    sweep_done = not cfg.get("split_sweep")
+
+    def sweep():
+        result["split_sweep"] = run_split_sweep(
+            bundles, cfg, runner, pool, scratch, device, repeat, deadline,
+            seed, wall_clock_fallback, log)
+
     try:
         for point in points:
+            # The sweep runs once the target points are done: it is small,
+            # and the rest of the grid stops where the budget does.
+            key = (point["page_size"], point["batch"], point["context"])
+            if not sweep_done and key not in common.TARGET_POINTS:
+                sweep()
+                sweep_done = True
             entry = dict(point)
             page = str(point["page_size"])
             bundle = cfg["bundles"].get(page)
@@ -265,6 +311,8 @@ def run_grid(bundles, cases, runner, scratch, device, budget_s, repeat=None,
                 log(f"decode p{page} b{point['batch']} L{point['context']}: "
                     f"{entry['status']} {entry.get('reason', '')}"
                     f"{common.tail(entry.get('output_tail', ''), 300)}")
+        if not sweep_done:
+            sweep()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result["seconds"] = round(deadline.spent(), 2)

@@ -542,6 +542,17 @@ class Run:
                     sd = sdpa.get((batch, ctx))
                     lines.append(f"{batch:>5} {ctx:>6} " + " ".join(cells) +
                                  f" {(f'{sd:7.4g}' if sd else '-'):>7} {pc}")
+        sweep = data.get("split_sweep") or []
+        for batch, ctx in sorted({(p["batch"], p["context"]) for p in sweep}):
+            rule = next((p.get("gbps") for p in pts if p["batch"] == batch and
+                         p["context"] == ctx and p["page_size"] ==
+                         sweep[0]["page_size"]), None)
+            cells = [f"s{p['splits']} " + (f"{p['gbps']:.4g}" if p.get("gbps")
+                                           else p.get("status", "-"))
+                     for p in sweep if (p["batch"], p["context"]) == (batch, ctx)]
+            lines.append(f"split sweep b{batch} L{ctx} p{sweep[0]['page_size']} "
+                         f"GB/s: " + ", ".join(cells) + ", rule " +
+                         (f"{rule:.4g}" if rule else "-"))
         for t in r.get("targets") or []:
             value = (f"{t['value']:.3f}" if t.get("value") is not None
                      else t.get("reason"))

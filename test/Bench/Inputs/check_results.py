@@ -22,6 +22,10 @@ assert r["correctness"]["total"] == len(cases) >= 1, r["correctness"]
 assert all(c["status"] in ("pass", "fail", "error", "timeout") for c in cases)
 points = r["decode"]["cpu_placeholder"]["points"]
 assert points and all(p["gbps"] > 0 for p in points if p["status"] == "ok"), points
+sweep = r["decode"]["cpu_placeholder"]["split_sweep"]
+assert [(p["batch"], p["context"], p["splits"]) for p in sweep] == \
+    [(1, 256, 1), (1, 256, 4)], sweep
+assert all(p["status"] == "ok" and p["gbps"] > 0 for p in sweep), sweep
 assert [t["status"] for t in r["targets"]] == ["unknown"] * 5, r["targets"]
 assert r["commit"]["bundles"]["hash"] or r["commit"]["bundles"]["hash"] is None
 with open(os.path.join(out, "decode.png"), "rb") as f:
