@@ -50,11 +50,14 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     - decode (`max_lengths[0][0] <= 8`, chosen on the host; a one-token
       and a multi-token variant): grid `(slots, num_kv_heads, batch)`, one
       CTA per (request, kv head, split) that reads each K/V byte once for
-      all query rows of its GQA group;
+      all query rows of its GQA group; a step's dot products are
+      reduce-scattered over a key's lanes and the running max is rescaled
+      lazily (only when it grows by more than 2^8);
       partitions past the active count exit early, so the launch shape does
       not depend on the context length. Splits write f32 partial outputs
-      and their log-sum-exp to a workspace; a combine kernel merges them
-      with the math of `convert-kvcache-to-loops`.
+      and their log-sum-exp to a workspace; a combine kernel (one warp per
+      query row and q head) merges them with the math of
+      `convert-kvcache-to-loops`.
     - prefill (longer queries): a tiled flash-attention kernel, keys
       streamed through workgroup memory, causal mask per query row.
     Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).
@@ -65,8 +68,7 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     are `splits` when forced, else `clamp(num_sms * (512 / block-size) /
     (batch * num_kv_heads), 1, splits-cap)`: enough CTAs to give every SM
     512 threads (MAX's rule in ABI.md gives it one CTA, which leaves a
-    batch-1 decode latency-bound), and splits of at least 256 keys. The
-    combine kernel runs one warp per (query row, q head).
+    batch-1 decode latency-bound), and splits of at least 256 keys.
 
     The host code calls two functions the runtime implements (declared
     here as private `func.func`s, called as plain C functions):
