@@ -1,7 +1,10 @@
 //===- BundleSupport.cpp - What every bundle target does ------------------===//
 
 #include "BundleSupport.h"
+#include "EntryPoints.h"
 #include "SharedLibrary.h"
+
+#include "kvcache/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassManager.h"
@@ -90,4 +93,16 @@ LogicalResult kvcache::compile::finishBundle(ModuleOp module,
     return failure();
   return writeManifestFile(module, manifest,
                            bundlePath(options, kManifestName));
+}
+
+LogicalResult kvcache::compile::finishGPUBundle(
+    ModuleOp module, const NVVMPipelineOptions &pipeline,
+    const Manifest &manifest, const BundleOptions &options) {
+  if (failed(runPipeline(module,
+                         [&](OpPassManager &pm) {
+                           buildGPULoweringPipeline(pm, pipeline);
+                         })) ||
+      failed(addEntryPoints(module, manifest)))
+    return failure();
+  return finishBundle(module, manifest, options);
 }

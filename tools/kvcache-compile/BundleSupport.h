@@ -14,6 +14,10 @@ namespace mlir {
 class OpPassManager;
 } // namespace mlir
 
+namespace kvcache {
+struct NVVMPipelineOptions;
+} // namespace kvcache
+
 namespace kvcache::compile {
 
 /// `name` inside the bundle directory.
@@ -37,6 +41,15 @@ runPipeline(mlir::ModuleOp module,
 mlir::LogicalResult finishBundle(mlir::ModuleOp module,
                                  const Manifest &manifest,
                                  const BundleOptions &options);
+
+/// The end of the GPU and simulator targets, on a module after the GPU
+/// high-level pipeline (and, for the simulator, with its kernel modules
+/// already replaced by binaries): lowers the host code with
+/// buildGPULoweringPipeline, adds the entry points, then finishBundle.
+mlir::LogicalResult finishGPUBundle(mlir::ModuleOp module,
+                                    const NVVMPipelineOptions &pipeline,
+                                    const Manifest &manifest,
+                                    const BundleOptions &options);
 
 } // namespace kvcache::compile
 

@@ -9,7 +9,6 @@
 
 #include "Bundle.h"
 #include "BundleSupport.h"
-#include "EntryPoints.h"
 #include "SharedLibrary.h"
 
 #include "kvcache/Conversion/KVCacheToGPU.h"
@@ -101,11 +100,5 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
       failed(writePTX(*forPTX, options)))
     return failure();
 
-  if (failed(runPipeline(module,
-                         [&](OpPassManager &pm) {
-                           buildGPULoweringPipeline(pm, pipeline);
-                         })) ||
-      failed(addEntryPoints(module, *manifest)))
-    return failure();
-  return finishBundle(module, *manifest, options);
+  return finishGPUBundle(module, pipeline, *manifest, options);
 }

@@ -12,7 +12,6 @@
 
 #include "Bundle.h"
 #include "BundleSupport.h"
-#include "EntryPoints.h"
 #include "SharedLibrary.h"
 
 #include "kvcache/ABI/SimKernelABI.h"
@@ -113,11 +112,5 @@ LogicalResult kvcache::compile::compileSimBundle(ModuleOp module,
 
   // With the kernel modules replaced, the GPU lowering has only the host
   // code to lower: no ptxas is needed.
-  if (failed(runPipeline(module,
-                         [&](OpPassManager &pm) {
-                           buildGPULoweringPipeline(pm, pipeline);
-                         })) ||
-      failed(addEntryPoints(module, *manifest)))
-    return failure();
-  return finishBundle(module, *manifest, options);
+  return finishGPUBundle(module, pipeline, *manifest, options);
 }
