@@ -47,9 +47,19 @@ GPU_BENCH = {
     "batches": [1, 16, 64, 256], "contexts": [1024, 4096, 16384, 32768],
     "page_sizes": [16, 128], "max_kv_bytes": 20e9, "repeat": 20, "seed": 0,
     # Forced split counts side by side with the split rule's choice, where
-    # the rule matters most (one or a few requests, long contexts).
-    "split_sweep": {"page_size": 128, "points": [[1, 32768], [16, 4096]],
-                    "splits": [16, 32, 64, 128]},
+    # the rule matters most: one or a few requests with long contexts, and
+    # batches whose CTAs fill the waves of the GPU badly without splits.
+    # [batch, context, split counts].
+    "split_sweep": {"page_size": 128,
+                    "points": [[1, 32768, [16, 32, 64, 128]],
+                               [16, 4096, [4, 8, 16, 32]],
+                               [64, 4096, [1, 2, 3, 4]],
+                               [256, 4096, [1, 2]]]},
+    # The decode kernel on CUDA cores (--tensor-cores off) at the target
+    # points, side by side with the default (tensor cores) in the grid.
+    "variants": {"page_size": 128,
+                 "points": [[64, 4096], [1, 32768], [256, 4096]],
+                 "tensor_cores": ["off"]},
 }
 # A CPU stand-in, small enough for a lit test: it only exercises the script.
 CPU_BENCH = {
@@ -57,7 +67,9 @@ CPU_BENCH = {
     "layers": 1, "layer": 0, "prompt": 1,
     "batches": [1, 4], "contexts": [64, 256],
     "page_sizes": [16], "max_kv_bytes": 20e9, "repeat": 5, "seed": 0,
-    "split_sweep": {"page_size": 16, "points": [[1, 256]], "splits": [1, 4]},
+    "split_sweep": {"page_size": 16, "points": [[1, 256, [1, 4]]]},
+    "variants": {"page_size": 16, "points": [[1, 256]],
+                 "tensor_cores": ["off"]},
 }
 # --quick: the few correctness cases a lit test can afford.
 QUICK_CASES = {"cpu": ["decode/a", "decode/e"],
@@ -255,11 +267,20 @@ def main():
         bench["bundles"][str(page)] = plan(bench_args(bench, page, a.target),
                                            f"bench/p{page}", f"bench-p{page}")
     sweep = bench["split_sweep"] = dict(bench["split_sweep"], bundles={})
-    for n in sweep["splits"]:
+    for n in sorted({n for point in sweep["points"] for n in point[2]}):
         page = sweep["page_size"]
         sweep["bundles"][str(n)] = plan(
             bench_args(bench, page, a.target) + ["--splits", str(n)],
             f"bench/p{page}/s{n}", f"bench-p{page}-s{n}")
+
+    variants = bench.get("variants")
+    if variants:
+        variants = bench["variants"] = dict(variants, bundles={})
+        for v in variants["tensor_cores"]:
+            page = variants["page_size"]
+            variants["bundles"][v] = plan(
+                bench_args(bench, page, a.target) + ["--tensor-cores", v],
+                f"bench/p{page}/tc-{v}", f"bench-p{page}-tc-{v}")
 
     def build(job):
         case, directory = job["case"], os.path.join(bundles, job["dir"])
@@ -295,6 +316,10 @@ def main():
     for n, directory in sweep["bundles"].items():
         if directory in failures:
             sweep.setdefault("compile_errors", {})[n] = common.tail(
+                failures[directory], 1500)
+    for v, directory in (variants or {}).get("bundles", {}).items():
+        if directory in failures:
+            variants.setdefault("compile_errors", {})[v] = common.tail(
                 failures[directory], 1500)
 
     runner, libs = copy_runner(a.build_dir, bundles, log)

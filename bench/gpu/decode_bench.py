@@ -214,37 +214,54 @@ def bench_point(runner, bundle, point, cfg, pool, scratch, device, repeat,
     return record
 
 
-def run_split_sweep(bundles, cfg, runner, pool, scratch, device, repeat,
-                    deadline, seed, wall_clock_fallback, log):
-    """The split sweep of cfg['split_sweep']: each point with every forced
-    split count (bundles compiled with --splits N), to compare with the
-    rule's choice in the main grid."""
-    sweep = cfg["split_sweep"]
-    records = []
-    for batch, context in sweep["points"]:
-        for n in sweep["splits"]:
-            page = sweep["page_size"]
-            point = {"page_size": page, "batch": batch, "context": context,
-                     "splits": n, "kv_bytes": common.kv_bytes(
-                         batch, context, cfg["prompt"], cfg["kv_heads"],
-                         cfg["head_dim"], cfg["dtype"])}
-            entry = dict(point)
-            bundle = sweep["bundles"].get(str(n))
-            if bundle is None or str(n) in sweep.get("compile_errors", {}):
-                entry.update(status="skipped", reason="no bundle (compile "
-                             "failed in build_bundles)")
-            elif 2.0 + point["kv_bytes"] / 1.2e9 > deadline.left():
-                entry.update(status="skipped", reason="stage budget")
-            else:
-                entry.update(bench_point(
-                    runner, os.path.join(bundles, bundle), point, cfg, pool,
-                    scratch, device, repeat, max(5.0, deadline.left()), seed,
-                    wall_clock_fallback))
-            records.append(entry)
-            log(f"split sweep p{page} b{batch} L{context} s{n}: "
-                + (f"{entry['gbps']:.4g} GB/s" if entry.get("status") == "ok"
-                   else f"{entry['status']} {entry.get('reason', '')}"))
-    return records
+def sweep_items(cfg):
+    """The extra points run once the target points are done, as (section,
+    label, point, bundle key, sweep config): the split sweep (each point
+    with every forced split count, to compare with the rule's choice in the
+    main grid) and the kernel variants (e.g. decode on CUDA cores, to compare
+    with the default tensor-core kernel)."""
+    items = []
+    sweep = cfg.get("split_sweep")
+    for batch, context, counts in (sweep or {}).get("points", []):
+        for n in counts:
+            items.append(("split_sweep", f"s{n}", {"batch": batch,
+                          "context": context, "splits": n}, str(n), sweep))
+    variants = cfg.get("variants")
+    for batch, context in (variants or {}).get("points", []):
+        for v in variants["tensor_cores"]:
+            items.append(("variants", f"tensor-cores {v}", {
+                "batch": batch, "context": context, "tensor_cores": v}, v,
+                variants))
+    return items
+
+
+def run_sweeps(bundles, cfg, runner, pool, scratch, device, repeat,
+               deadline, seed, wall_clock_fallback, log):
+    """Runs sweep_items(cfg); returns {section: [records]}."""
+    results = {}
+    for section, label, point, key, sweep in sweep_items(cfg):
+        page = sweep["page_size"]
+        point = dict(point, page_size=page, kv_bytes=common.kv_bytes(
+            point["batch"], point["context"], cfg["prompt"], cfg["kv_heads"],
+            cfg["head_dim"], cfg["dtype"]))
+        entry = dict(point)
+        bundle = sweep.get("bundles", {}).get(key)
+        if bundle is None or key in sweep.get("compile_errors", {}):
+            entry.update(status="skipped", reason="no bundle (compile "
+                         "failed in build_bundles)")
+        elif 2.0 + point["kv_bytes"] / 1.2e9 > deadline.left():
+            entry.update(status="skipped", reason="stage budget")
+        else:
+            entry.update(bench_point(
+                runner, os.path.join(bundles, bundle), point, cfg, pool,
+                scratch, device, repeat, max(5.0, deadline.left()), seed,
+                wall_clock_fallback))
+        results.setdefault(section, []).append(entry)
+        log(f"{section.replace('_', ' ')} p{page} b{point['batch']} "
+            f"L{point['context']} {label}: "
+            + (f"{entry['gbps']:.4g} GB/s" if entry.get("status") == "ok"
+               else f"{entry['status']} {entry.get('reason', '')}"))
+    return results
 
 
 def run_grid(bundles, cases, runner, scratch, device, budget_s, repeat=None,
@@ -267,17 +284,17 @@ def run_grid(bundles, cases, runner, scratch, device, budget_s, repeat=None,
     # H200 host measured 3.0 GB/s writing /dev/shm, 2.8 GB/s reading it
     # with np.load and 5.4 GB/s pageable host-to-device copies.
     rate = 1.2e9
-    sweep_done = not cfg.get("split_sweep")
+    sweep_done = not sweep_items(cfg)
 
     def sweep():
-        result["split_sweep"] = run_split_sweep(
+        result.update(run_sweeps(
             bundles, cfg, runner, pool, scratch, device, repeat, deadline,
-            seed, wall_clock_fallback, log)
+            seed, wall_clock_fallback, log))
 
     try:
         for point in points:
-            # The sweep runs once the target points are done: it is small,
-            # and the rest of the grid stops where the budget does.
+            # The sweeps run once the target points are done: they are
+            # small, and the rest of the grid stops where the budget does.
             key = (point["page_size"], point["batch"], point["context"])
             if not sweep_done and key not in common.TARGET_POINTS:
                 sweep()

@@ -553,6 +553,15 @@ class Run:
             lines.append(f"split sweep b{batch} L{ctx} p{sweep[0]['page_size']} "
                          f"GB/s: " + ", ".join(cells) + ", rule " +
                          (f"{rule:.4g}" if rule else "-"))
+        for p in data.get("variants") or []:
+            default = next((q.get("gbps") for q in pts if q["batch"] ==
+                            p["batch"] and q["context"] == p["context"] and
+                            q["page_size"] == p["page_size"]), None)
+            lines.append(
+                f"variant b{p['batch']} L{p['context']} p{p['page_size']} "
+                f"tensor-cores {p['tensor_cores']}: " +
+                (f"{p['gbps']:.4g}" if p.get("gbps") else p.get("status", "-")) +
+                " GB/s, default " + (f"{default:.4g}" if default else "-"))
         for t in r.get("targets") or []:
             value = (f"{t['value']:.3f}" if t.get("value") is not None
                      else t.get("reason"))

@@ -89,6 +89,7 @@ void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
   gpu.splits = options.splits;
   gpu.splitsCap = options.splitsCap;
   gpu.blockSize = options.blockSize;
+  gpu.tensorCores = options.tensorCores;
   pm.addPass(createConvertKVCacheToGPU(gpu));
   pm.addPass(createExpandInputs());
 }

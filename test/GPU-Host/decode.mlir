@@ -7,14 +7,17 @@
 // the host code reads them to size its grids) never reach a kernel, while
 // every device-placed argument does; one function lookup per kernel and one
 // stream; the decode grid is (split slots, kv heads, batch) with the
-// fill-the-GPU rule on the stand-in's 132 SMs: clamp(132 * 4 / (batch * kv
-// heads), 1, 64); the combine grid is (rows, q heads / 4 warps).
+// fill-the-GPU rule on the stand-in's 132 SMs: fill = 132 * 3 / (batch *
+// kv heads) (three CTAs per SM being what the tensor-core decode kernel,
+// bf16 with head_dim 128, is built to fit), or the smallest of the next 16
+// counts whose waves of 396 CTAs are >= 90% busy, capped at 64; the combine
+// grid is (rows, q heads / 4 warps).
 //
 // REQUIRES: kvcache-gpu-bundles
 // RUN: rm -rf %t && kvcache-compile %s --target=sm_90a -o %t/bundle
 // RUN: %python -c "import numpy as np, sys; np.save(sys.argv[1], np.array(0, dtype=np.int64))" %t/layer.npy
 //
-// Batch 2 x 2 kv heads: 528 / 4 = 132 slots, capped at 64.
+// Batch 2 x 2 kv heads: 396 / 4 = 99 slots, capped at 64.
 // RUN: kvcache-run --generate %t/b2 --context-lengths 5,40 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
 // RUN: cp %t/layer.npy %t/b2/
 // RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b2.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
@@ -30,42 +33,43 @@
 // B2: module loads 1, function lookups 3 for 3 kernels, streams created 1
 // B2: ok: 3 launches
 //
-// Batch 4: 528 / 8 = 66 slots, capped at 64.
+// Batch 4: 396 / 8 = 49 slots.
 // RUN: kvcache-run --generate %t/b4 --context-lengths 0,15,16,40 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
 // RUN: cp %t/layer.npy %t/b4/
 // RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b4.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
 // RUN:   kvcache-run %t/bundle --entry decode --inputs %t/b4 --outputs %t/b4-out --verbose > %t/b4.txt
 // RUN: %python %S/Inputs/check_launches.py --log %t/b4.jsonl --ptx-dir %t/bundle --placement %t/b4.txt \
-// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=64,2,4 \
+// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=49,2,4 \
 // RUN:   | FileCheck %s --check-prefix=B4
-// B4: launch kvcache_decode_{{.*}} grid [64, 2, 4] block
+// B4: launch kvcache_decode_{{.*}} grid [49, 2, 4] block
 // B4: ok:
 //
-// Batch 80: 528 / 160 = 3 slots; the combine grid covers 80 rows.
+// Batch 80: fill 396 / 160 = 2 leaves 19% of one wave idle; 7 slots (1120
+// CTAs in three waves) are 94% busy. The combine grid covers 80 rows.
 // RUN: kvcache-run --generate %t/b80 --batch 80 --context-length 3 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
 // RUN: cp %t/layer.npy %t/b80/
 // RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b80.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
 // RUN:   kvcache-run %t/bundle --entry decode --inputs %t/b80 --outputs %t/b80-out --verbose > %t/b80.txt
 // RUN: %python %S/Inputs/check_launches.py --log %t/b80.jsonl --ptx-dir %t/bundle --placement %t/b80.txt \
-// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=3,2,80 \
+// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=7,2,80 \
 // RUN:   --expect-grid kvcache_combine=80,2,1 | FileCheck %s --check-prefix=B80
-// B80: launch kvcache_decode_{{.*}} grid [3, 2, 80] block
+// B80: launch kvcache_decode_{{.*}} grid [7, 2, 80] block
 // B80-NEXT: launch kvcache_combine_{{.*}} grid [80, 2, 1] block
 // B80: ok: 3 launches
 //
-// Batch 300: 528 / 600 rounds to 0 slots, clamped to 1; one slot writes the
+// Batch 198: 396 CTAs fill one wave exactly: one slot, which writes the
 // output itself, so no combine kernel runs.
-// RUN: kvcache-run --generate %t/b300 --batch 300 --context-length 3 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
-// RUN: cp %t/layer.npy %t/b300/
-// RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b300.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
-// RUN:   kvcache-run %t/bundle --entry decode --inputs %t/b300 --outputs %t/b300-out --verbose > %t/b300.txt
-// RUN: %python %S/Inputs/check_launches.py --log %t/b300.jsonl --ptx-dir %t/bundle --placement %t/b300.txt \
-// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=1,2,300 \
-// RUN:   | FileCheck %s --check-prefix=B300
-// B300: launch kvcache_store_
-// B300-NEXT: launch kvcache_decode_{{.*}} grid [1, 2, 300] block
-// B300-NOT: launch
-// B300: ok: 2 launches
+// RUN: kvcache-run --generate %t/b198 --batch 198 --context-length 3 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
+// RUN: cp %t/layer.npy %t/b198/
+// RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b198.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
+// RUN:   kvcache-run %t/bundle --entry decode --inputs %t/b198 --outputs %t/b198-out --verbose > %t/b198.txt
+// RUN: %python %S/Inputs/check_launches.py --log %t/b198.jsonl --ptx-dir %t/bundle --placement %t/b198.txt \
+// RUN:   --manifest %t/bundle/manifest.json --function decode --expect-grid kvcache_decode=1,2,198 \
+// RUN:   | FileCheck %s --check-prefix=B198
+// B198: launch kvcache_store_
+// B198-NEXT: launch kvcache_decode_{{.*}} grid [1, 2, 198] block
+// B198-NOT: launch
+// B198: ok: 2 launches
 //
 // A forced split count is the launched slot count.
 // RUN: kvcache-compile %s --target=sm_90a --splits=4 -o %t/split4

@@ -191,7 +191,12 @@ void startContext(Context &context, Stack &stack, void (*entry)()) {
 // The simulator
 //===----------------------------------------------------------------------===//
 
-enum class Wait { None, Barrier, Shuffle, Exited };
+enum class Wait { None, Barrier, Shuffle, Mma, Exited };
+
+/// A warp collective's name in messages.
+const char *collectiveName(Wait kind) {
+  return kind == Wait::Mma ? "mma" : "shuffle";
+}
 
 struct Thread {
   Context context;
@@ -199,7 +204,7 @@ struct Thread {
   unsigned linear = 0;
   Wait wait = Wait::None;
   /// The site it waits at, and the generation of that barrier (its warp's
-  /// shuffle) it waits to see end.
+  /// collective) it waits to see end.
   int32_t site = 0;
   uint64_t generation = 0;
 };
@@ -208,14 +213,106 @@ struct Warp {
   unsigned lanes = 0;
   unsigned arrived = 0;
   unsigned exited = 0;
+  /// The collective the arrived lanes wait at (Wait::Shuffle or Wait::Mma),
+  /// and its site.
+  Wait collective = Wait::None;
   int32_t site = 0;
   uint64_t generation = 0;
+  // A shuffle's operands and results, per lane.
   uint32_t bits[sim::kWarpSize] = {};
   int32_t offset[sim::kWarpSize] = {};
   int32_t width[sim::kWarpSize] = {};
   int32_t mode[sim::kWarpSize] = {};
   uint64_t result[sim::kWarpSize] = {};
+  // An MMA's multiplicand type, and its fragments per lane.
+  int32_t mmaType = 0;
+  uint32_t mmaA[sim::kWarpSize][4] = {};
+  uint32_t mmaB[sim::kWarpSize][2] = {};
+  float mmaC[sim::kWarpSize][4] = {};
+  float mmaD[sim::kWarpSize][4] = {};
 };
+
+/// A 16-bit float's value (exact in f32).
+float bf16Value(uint16_t bits) {
+  uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+float f16Value(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  uint32_t wide;
+  if (exponent == 0x1f) { // Infinity or NaN.
+    wide = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent == 0) { // Zero or subnormal: mantissa * 2^-24.
+    float magnitude = static_cast<float>(mantissa) * (1.0f / 16777216.0f);
+    return sign ? -magnitude : magnitude;
+  } else {
+    wide = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+
+/// D = A * B + C from the warp's fragments of mma.sync.m16n8k16 with A
+/// row-major and B column-major (PTX ISA, "Matrix Fragments for
+/// mma.m16n8k16" with 16-bit floating point): lane l holds, with
+/// g = l / 4 and t = l % 4,
+///   A: reg 0 = (g, 2t..2t+1), reg 1 = (g+8, 2t..2t+1),
+///      reg 2 = (g, 2t+8..2t+9), reg 3 = (g+8, 2t+8..2t+9);
+///   B: reg 0 = (2t..2t+1, g), reg 1 = (2t+8..2t+9, g);
+///   C, D: 0, 1 = (g, 2t..2t+1), 2, 3 = (g+8, 2t..2t+1);
+/// a 32-bit register the lower-indexed element in its low half. Products
+/// of 16-bit floats are exact in f32; they are summed in f32 with k
+/// ascending, then C is added.
+void multiplyM16N8K16(Warp &warp) {
+  float (*value)(uint16_t) =
+      warp.mmaType == static_cast<int32_t>(sim::MmaType::BF16) ? bf16Value
+                                                               : f16Value;
+  float a[16][16], b[16][8], c[16][8];
+  auto unpack = [&](uint32_t word, float &low, float &high) {
+    low = value(static_cast<uint16_t>(word));
+    high = value(static_cast<uint16_t>(word >> 16));
+  };
+  for (unsigned lane = 0; lane < sim::kWarpSize; ++lane) {
+    unsigned g = lane / 4, t = lane % 4;
+    const uint32_t *fa = warp.mmaA[lane];
+    unpack(fa[0], a[g][2 * t], a[g][2 * t + 1]);
+    unpack(fa[1], a[g + 8][2 * t], a[g + 8][2 * t + 1]);
+    unpack(fa[2], a[g][2 * t + 8], a[g][2 * t + 9]);
+    unpack(fa[3], a[g + 8][2 * t + 8], a[g + 8][2 * t + 9]);
+    unpack(warp.mmaB[lane][0], b[2 * t][g], b[2 * t + 1][g]);
+    unpack(warp.mmaB[lane][1], b[2 * t + 8][g], b[2 * t + 9][g]);
+    const float *fc = warp.mmaC[lane];
+    c[g][2 * t] = fc[0];
+    c[g][2 * t + 1] = fc[1];
+    c[g + 8][2 * t] = fc[2];
+    c[g + 8][2 * t + 1] = fc[3];
+  }
+  float d[16][8];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      float sum = 0.0f;
+      for (int k = 0; k < 16; ++k)
+        sum += a[i][k] * b[k][j];
+      d[i][j] = sum + c[i][j];
+    }
+  for (unsigned lane = 0; lane < sim::kWarpSize; ++lane) {
+    unsigned g = lane / 4, t = lane % 4;
+    float *fd = warp.mmaD[lane];
+    fd[0] = d[g][2 * t];
+    fd[1] = d[g][2 * t + 1];
+    fd[2] = d[g + 8][2 * t];
+    fd[3] = d[g + 8][2 * t + 1];
+  }
+}
+
+const char *mmaTypeName(int32_t type) {
+  return type == static_cast<int32_t>(sim::MmaType::BF16) ? "bf16" : "f16";
+}
 
 struct WorkgroupBuffer {
   std::unique_ptr<unsigned char, decltype(&std::free)> data{nullptr,
@@ -238,6 +335,8 @@ public:
   void barrier(int32_t site);
   uint64_t shuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,
                    int32_t site);
+  void mmaM16N8K16(const uint32_t a[4], const uint32_t b[2], const float c[4],
+                   float d[4], int32_t type, int32_t site);
   void *workgroup(int32_t index, int64_t bytes);
   /// A memory fault (signal) in the running thread: ends the launch.
   [[noreturn]] void fault(int signal, const void *address);
@@ -257,6 +356,15 @@ private:
   fail(const char *format, ...);
   /// Back to the scheduler until the current thread may go on.
   void yield();
+  /// The current lane reaches warp collective `kind` #`site`: fails unless
+  /// the lanes that wait already are at the same one, and none exited.
+  Warp &arrive(Wait kind, int32_t site);
+  /// Counts the current lane in; unless it is the last one, waits until the
+  /// last one (which computes every lane's result) ends the collective.
+  /// Returns whether the current lane is the last.
+  bool waitForWarp(Warp &warp, Wait kind, int32_t site);
+  /// The last lane ends the warp's collective.
+  void releaseWarp(Warp &warp);
   std::string where(const Thread &thread) const;
   std::string deadlock() const;
 
@@ -400,6 +508,7 @@ bool Simulator::runnable(const Thread &thread) const {
   case Wait::Barrier:
     return barrierGeneration != thread.generation;
   case Wait::Shuffle:
+  case Wait::Mma:
     return warps[thread.linear / sim::kWarpSize].generation !=
            thread.generation;
   case Wait::Exited:
@@ -416,8 +525,8 @@ void Simulator::exitThread() {
          "in divergent control flow?)",
          barrierArrived, barrierSite);
   if (warp.arrived > 0)
-    fail("exits while %u lanes of its warp wait at shuffle #%d", warp.arrived,
-         warp.site);
+    fail("exits while %u lanes of its warp wait at %s #%d", warp.arrived,
+         collectiveName(warp.collective), warp.site);
   thread.wait = Wait::Exited;
   ++exited;
   ++warp.exited;
@@ -447,31 +556,52 @@ void Simulator::barrier(int32_t site) {
   yield();
 }
 
+Warp &Simulator::arrive(Wait kind, int32_t site) {
+  Warp &warp = warps[current().linear / sim::kWarpSize];
+  const char *name = collectiveName(kind);
+  if (warp.exited > 0)
+    fail("reaches %s #%d after %u lanes of its warp exited", name, site,
+         warp.exited);
+  if (warp.arrived == 0) {
+    warp.collective = kind;
+    warp.site = site;
+  } else if (warp.collective != kind || warp.site != site) {
+    fail("reaches %s #%d while %u lanes of its warp wait at %s #%d "
+         "(divergent %s)",
+         name, site, warp.arrived, collectiveName(warp.collective), warp.site,
+         kind == Wait::Shuffle && warp.collective == Wait::Shuffle
+             ? "shuffles"
+             : "warp collectives");
+  }
+  return warp;
+}
+
+bool Simulator::waitForWarp(Warp &warp, Wait kind, int32_t site) {
+  if (++warp.arrived == warp.lanes)
+    return true;
+  Thread &thread = current();
+  thread.wait = kind;
+  thread.site = site;
+  thread.generation = warp.generation;
+  yield();
+  return false;
+}
+
+void Simulator::releaseWarp(Warp &warp) {
+  warp.arrived = 0;
+  ++warp.generation;
+}
+
 uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
                             int32_t mode, int32_t site) {
-  Thread &thread = current();
-  Warp &warp = warps[thread.linear / sim::kWarpSize];
-  unsigned lane = thread.linear % sim::kWarpSize;
-  if (warp.exited > 0)
-    fail("reaches shuffle #%d after %u lanes of its warp exited", site,
-         warp.exited);
-  if (warp.arrived == 0)
-    warp.site = site;
-  else if (warp.site != site)
-    fail("reaches shuffle #%d while %u lanes of its warp wait at shuffle #%d "
-         "(divergent shuffles)",
-         site, warp.arrived, warp.site);
+  Warp &warp = arrive(Wait::Shuffle, site);
+  unsigned lane = current().linear % sim::kWarpSize;
   warp.bits[lane] = bits;
   warp.offset[lane] = offset;
   warp.width[lane] = width;
   warp.mode[lane] = mode;
-  if (++warp.arrived < warp.lanes) {
-    thread.wait = Wait::Shuffle;
-    thread.site = site;
-    thread.generation = warp.generation;
-    yield();
+  if (!waitForWarp(warp, Wait::Shuffle, site))
     return warp.result[lane];
-  }
   // The last lane to arrive computes every lane's result.
   for (unsigned l = 0; l < warp.lanes; ++l) {
     int64_t source = l;
@@ -499,9 +629,38 @@ uint64_t Simulator::shuffle(uint32_t bits, int32_t offset, int32_t width,
     warp.result[l] = valid ? (uint64_t(1) << 32) | warp.bits[source]
                            : uint64_t(warp.bits[l]);
   }
-  warp.arrived = 0;
-  ++warp.generation;
+  releaseWarp(warp);
   return warp.result[lane];
+}
+
+void Simulator::mmaM16N8K16(const uint32_t a[4], const uint32_t b[2],
+                            const float c[4], float d[4], int32_t type,
+                            int32_t site) {
+  Warp &own = warps[current().linear / sim::kWarpSize];
+  if (own.lanes != static_cast<unsigned>(sim::kWarpSize))
+    fail("reaches mma #%d in a warp of %u threads; mma.sync needs all %d "
+         "lanes",
+         site, own.lanes, sim::kWarpSize);
+  if (type != static_cast<int32_t>(sim::MmaType::BF16) &&
+      type != static_cast<int32_t>(sim::MmaType::F16))
+    fail("reaches mma #%d with unknown multiplicand type %d", site, type);
+  Warp &warp = arrive(Wait::Mma, site);
+  if (warp.arrived == 0)
+    warp.mmaType = type;
+  else if (warp.mmaType != type)
+    fail("reaches mma #%d with %s multiplicands while %u lanes of its warp "
+         "wait there with %s",
+         site, mmaTypeName(type), warp.arrived, mmaTypeName(warp.mmaType));
+  unsigned lane = current().linear % sim::kWarpSize;
+  std::memcpy(warp.mmaA[lane], a, sizeof(warp.mmaA[lane]));
+  std::memcpy(warp.mmaB[lane], b, sizeof(warp.mmaB[lane]));
+  std::memcpy(warp.mmaC[lane], c, sizeof(warp.mmaC[lane]));
+  if (waitForWarp(warp, Wait::Mma, site)) {
+    // The last lane to arrive computes every lane's result.
+    multiplyM16N8K16(warp);
+    releaseWarp(warp);
+  }
+  std::memcpy(d, warp.mmaD[lane], sizeof(warp.mmaD[lane]));
 }
 
 void *Simulator::workgroup(int32_t index, int64_t bytes) {
@@ -553,6 +712,7 @@ std::string Simulator::deadlock() const {
       ++j;
     std::string what = first.wait == Wait::Barrier   ? "wait at barrier #"
                        : first.wait == Wait::Shuffle ? "wait at shuffle #"
+                       : first.wait == Wait::Mma     ? "wait at mma #"
                                                      : "";
     if (!what.empty())
       text += "\n  threads " + std::to_string(first.linear) + ".." +
@@ -687,6 +847,12 @@ uint64_t kvcache::fakecuda::simShuffle(uint32_t bits, int32_t offset,
                                        int32_t site) {
   return activeSimulator("kvcache_sim_shuffle")
       .shuffle(bits, offset, width, mode, site);
+}
+void kvcache::fakecuda::simMmaM16N8K16(const uint32_t a[4], const uint32_t b[2],
+                                       const float c[4], float d[4],
+                                       int32_t type, int32_t site) {
+  activeSimulator("kvcache_sim_mma_m16n8k16")
+      .mmaM16N8K16(a, b, c, d, type, site);
 }
 void *kvcache::fakecuda::simWorkgroup(int32_t index, int64_t bytes) {
   return activeSimulator("kvcache_sim_workgroup").workgroup(index, bytes);

@@ -4,16 +4,17 @@
 // --target=sim) here: every CTA of the grid in turn, each of its threads a
 // fiber on the calling thread, switched in a fixed order, so a run is
 // deterministic. A thread runs until it waits (at a barrier or a warp
-// shuffle) or exits; the scheduler then resumes the next lane of its warp
-// that can go on, and moves to the next warp only when this one waits at a
-// barrier (see Schedule).
+// collective: a shuffle or an MMA) or exits; the scheduler then resumes the
+// next lane of its warp that can go on, and moves to the next warp only when
+// this one waits at a barrier (see Schedule).
 //
 // It checks what the hardware leaves undefined and a GPU run would show, if
 // at all, as wrong numbers or a hang: threads of a CTA meeting at different
-// barriers, lanes of a warp at different shuffles, a barrier or shuffle
-// after a thread of its CTA (warp) exited, a thread exiting while others
-// wait for it, a shuffle reading a lane the warp does not have, and more
-// static workgroup memory than a CTA has. Each is reported as an error
+// barriers, lanes of a warp at different collectives, a barrier or
+// collective after a thread of its CTA (warp) exited, a thread exiting
+// while others wait for it, a shuffle reading a lane the warp does not
+// have, an MMA in a warp of fewer than 32 threads, and more static
+// workgroup memory than a CTA has. Each is reported as an error
 // naming the kernel, the CTA and the threads, and the launch stops.
 // Workgroup memory starts as 0xff bytes in every CTA (NaN as floats), so
 // reading it before writing it shows.
@@ -63,6 +64,12 @@ void simBarrier(int32_t site);
 /// of the warp must reach shuffle `site`.
 uint64_t simShuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,
                     int32_t site);
+/// The warp's m16n8k16 MMA (see SimKernelABI.h): D = A * B + C from the
+/// lane's fragments `a`, `b` (16-bit elements of sim::MmaType `type`) and
+/// `c`, its fragment of D into `d`. A warp collective like a shuffle, with
+/// the same `site` numbers; the warp must have all 32 lanes.
+void simMmaM16N8K16(const uint32_t a[4], const uint32_t b[2], const float c[4],
+                    float d[4], int32_t type, int32_t site);
 /// The CTA's workgroup buffer `index` of `bytes` bytes, 16-byte aligned.
 void *simWorkgroup(int32_t index, int64_t bytes);
 

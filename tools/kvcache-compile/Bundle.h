@@ -26,6 +26,8 @@ struct BundleOptions {
   /// Split-K partitions per request; 0 lets the graph's dispatch metadata
   /// decide.
   int64_t splits = 0;
+  /// Decode on tensor cores where the shape allows (GPU and sim targets).
+  bool tensorCores = true;
   /// The host CPU to generate code for (see SharedLibraryOptions::cpu).
   std::string cpu = "generic";
   /// "cpu", "sim", or the GPU chip the kernels are compiled for ("sm_90a").

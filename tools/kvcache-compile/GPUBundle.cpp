@@ -77,6 +77,7 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
   NVVMPipelineOptions pipeline;
   pipeline.chip = options.target;
   pipeline.splits = options.splits;
+  pipeline.tensorCores = options.tensorCores;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildGPUHighLevelPipeline(pm, pipeline);
       })))

@@ -91,6 +91,7 @@ LogicalResult kvcache::compile::compileSimBundle(ModuleOp module,
   NVVMPipelineOptions pipeline;
   pipeline.chip = kSimulatedChip.str();
   pipeline.splits = options.splits;
+  pipeline.tensorCores = options.tensorCores;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildGPUHighLevelPipeline(pm, pipeline);
       })))

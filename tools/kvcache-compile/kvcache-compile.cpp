@@ -56,6 +56,12 @@ llvm::cl::opt<int64_t>
            llvm::cl::desc("Split-K partitions per request (0: from "
                           "attention_dispatch_metadata when present, else 1)"),
            llvm::cl::init(0), llvm::cl::cat(category));
+llvm::cl::opt<bool> tensorCores(
+    "tensor-cores",
+    llvm::cl::desc("GPU and sim targets: decode 16-bit caches with head_dim "
+                   "64 or 128 on tensor cores (default); "
+                   "--tensor-cores=false uses CUDA cores"),
+    llvm::cl::init(true), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     cpu("mcpu",
         llvm::cl::desc("Host CPU for --target=cpu: generic (runs on any "
@@ -65,7 +71,7 @@ llvm::cl::opt<std::string>
 
 constexpr llvm::StringLiteral kUsage =
     "usage: kvcache-compile <graph.mlir> --target=cpu|sim|sm_XX -o <dir> "
-    "[--splits=N] [--mcpu=generic|native|<cpu>]\n";
+    "[--splits=N] [--tensor-cores=false] [--mcpu=generic|native|<cpu>]\n";
 
 int usage(llvm::StringRef problem) {
   llvm::WithColor::error(llvm::errs(), "kvcache-compile") << problem << "\n";
@@ -145,6 +151,7 @@ int main(int argc, char **argv) {
   BundleOptions options;
   options.outputDir = outputDir;
   options.splits = splits;
+  options.tensorCores = tensorCores;
   options.cpu = cpu;
   options.target = target;
   LogicalResult compiled = failure();

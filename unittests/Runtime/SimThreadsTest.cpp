@@ -1,15 +1,16 @@
 //===- SimThreadsTest.cpp - The stand-in libcuda's simulated threads ------===//
 //
 // Kernels written as C++ lambdas against the hooks a sim bundle's kernels
-// call: the semantics of ids, barriers, shuffles and workgroup memory, and
-// that kernels which break the rules fail with a message rather than hang
-// or pass.
+// call: the semantics of ids, barriers, shuffles, the tensor-core MMA and
+// workgroup memory, and that kernels which break the rules fail with a
+// message rather than hang or pass.
 //
 //===----------------------------------------------------------------------===//
 
 #include "SimThreads.h"
 
 #include "kvcache/ABI/SimKernelABI.h"
+#include "kvcache/Runtime/FloatBits.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 using namespace kvcache::fakecuda;
+using kvcache::sim::MmaType;
 using kvcache::sim::ShuffleMode;
 
 namespace {
@@ -136,6 +138,173 @@ TEST(SimThreadsTest, ShuffleValidity) {
     else
       EXPECT_EQ(down[lane], uint64_t(100 + lane));
   }
+}
+
+/// One warp's m16n8k16 problem, D = A * B + C, with random entries chosen
+/// so that every product and sum is exact in f32: D is the same whatever
+/// the order of the sums, and any fragment read from the wrong place shows.
+struct MmaProblem {
+  float a[16][16], b[16][8], c[16][8];
+
+  /// Entries k / `scale` with |k| <= `range`, from a fixed seed.
+  MmaProblem(uint32_t seed, int range, float scale) {
+    auto next = [&] {
+      seed = seed * 1664525u + 1013904223u;
+      int k = static_cast<int>((seed >> 8) % (2 * range + 1)) - range;
+      return static_cast<float>(k) / scale;
+    };
+    for (auto &row : a)
+      for (float &x : row)
+        x = next();
+    for (auto &row : b)
+      for (float &x : row)
+        x = next();
+    for (auto &row : c)
+      for (float &x : row)
+        x = next();
+  }
+
+  float reference(int i, int j) const {
+    double sum = c[i][j];
+    for (int k = 0; k < 16; ++k)
+      sum += double(a[i][k]) * double(b[k][j]);
+    return static_cast<float>(sum);
+  }
+};
+
+uint32_t packPair(float low, float high, MmaType type) {
+  auto bits = [&](float x) -> uint32_t {
+    return type == MmaType::BF16 ? kvcache::runtime::floatToBFloat16Bits(x)
+                                 : kvcache::runtime::floatToHalfBits(x);
+  };
+  return bits(low) | bits(high) << 16;
+}
+
+/// Lane `lane`'s fragments of `p` and where its results belong, as the PTX
+/// ISA lays them out for mma.m16n8k16 (row-major A, column-major B): with
+/// g = lane / 4, t = lane % 4, a register holds two consecutive elements,
+/// the lower-indexed one in its low half.
+void simMmaOf(const MmaProblem &p, unsigned lane, MmaType type, float d[4]) {
+  unsigned g = lane / 4, t = lane % 4;
+  const uint32_t a[4] = {
+      packPair(p.a[g][2 * t], p.a[g][2 * t + 1], type),
+      packPair(p.a[g + 8][2 * t], p.a[g + 8][2 * t + 1], type),
+      packPair(p.a[g][2 * t + 8], p.a[g][2 * t + 9], type),
+      packPair(p.a[g + 8][2 * t + 8], p.a[g + 8][2 * t + 9], type)};
+  const uint32_t b[2] = {packPair(p.b[2 * t][g], p.b[2 * t + 1][g], type),
+                         packPair(p.b[2 * t + 8][g], p.b[2 * t + 9][g], type)};
+  const float c[4] = {p.c[g][2 * t], p.c[g][2 * t + 1], p.c[g + 8][2 * t],
+                      p.c[g + 8][2 * t + 1]};
+  simMmaM16N8K16(a, b, c, d, static_cast<int32_t>(type), 0);
+}
+
+void expectMmaMatchesReference(MmaType type, int range, float scale,
+                               Schedule schedule) {
+  // Two warps, each with its own problem, twice (the site is reused).
+  std::vector<MmaProblem> problems = {MmaProblem(1, range, scale),
+                                      MmaProblem(2, range, scale)};
+  std::vector<float> out(64 * 4 * 2, -1.0f);
+  std::string error = simulateLaunch(
+      "mma", {1, 1, 1}, {64, 1, 1},
+      [&] {
+        int64_t tid = simThreadId(0);
+        for (int round = 0; round < 2; ++round)
+          simMmaOf(problems[(tid / 32 + round) % 2], tid % 32, type,
+                   &out[(round * 64 + tid) * 4]);
+      },
+      schedule);
+  ASSERT_EQ(error, "");
+  for (int round = 0; round < 2; ++round)
+    for (unsigned tid = 0; tid < 64; ++tid) {
+      const MmaProblem &p = problems[(tid / 32 + round) % 2];
+      unsigned g = tid % 32 / 4, t = tid % 4;
+      const float *d = &out[(round * 64 + tid) * 4];
+      EXPECT_EQ(d[0], p.reference(g, 2 * t)) << "thread " << tid;
+      EXPECT_EQ(d[1], p.reference(g, 2 * t + 1)) << "thread " << tid;
+      EXPECT_EQ(d[2], p.reference(g + 8, 2 * t)) << "thread " << tid;
+      EXPECT_EQ(d[3], p.reference(g + 8, 2 * t + 1)) << "thread " << tid;
+    }
+}
+
+TEST(SimThreadsTest, MmaBF16MatchesAReferenceMatmul) {
+  // Multiples of 1/16 up to 8: exact in bf16 (8 significant bits).
+  expectMmaMatchesReference(MmaType::BF16, 127, 16.0f, Schedule::Forward);
+  expectMmaMatchesReference(MmaType::BF16, 127, 16.0f, Schedule::Reverse);
+}
+
+TEST(SimThreadsTest, MmaF16MatchesAReferenceMatmul) {
+  // Multiples of 1/256 up to 2: exact in f16 (11 significant bits), not in
+  // bf16, so reading them as bf16 would show.
+  expectMmaMatchesReference(MmaType::F16, 500, 256.0f, Schedule::Forward);
+  expectMmaMatchesReference(MmaType::F16, 500, 256.0f, Schedule::Reverse);
+}
+
+TEST(SimThreadsTest, MmaInAPartialWarpFails) {
+  MmaProblem problem(3, 8, 1.0f);
+  std::string error = simulateLaunch("partial-mma", {1, 1, 1}, {48, 1, 1}, [&] {
+    float d[4];
+    simMmaOf(problem, simThreadId(0) % 32, MmaType::BF16, d);
+  });
+  EXPECT_NE(error.find("kernel 'partial-mma', CTA (0, 0, 0), thread (32, 0, "
+                       "0): reaches mma #0 in a warp of 16 threads; mma.sync "
+                       "needs all 32 lanes"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SimThreadsTest, MmaDivergentFromAShuffleFails) {
+  // Shuffles and MMAs share the warp's site numbers: half the warp at
+  // shuffle #0, the other half at mma #1.
+  std::string error =
+      simulateLaunch("mma-divergent", {1, 1, 1}, {32, 1, 1}, [] {
+        if (simThreadId(0) < 16) {
+          simShuffle(0, 1, 32, kXor, 0);
+        } else {
+          const uint32_t a[4] = {}, b[2] = {};
+          const float c[4] = {};
+          float d[4];
+          simMmaM16N8K16(a, b, c, d, static_cast<int32_t>(MmaType::F16), 1);
+        }
+      });
+  EXPECT_NE(error.find("kernel 'mma-divergent', CTA (0, 0, 0), thread (16, 0, "
+                       "0): reaches mma #1 while 16 lanes of its warp wait at "
+                       "shuffle #0 (divergent warp collectives)"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SimThreadsTest, MmaMisuseFails) {
+  const uint32_t a[4] = {}, b[2] = {};
+  const float c[4] = {};
+  std::string error = simulateLaunch("mma-type", {1, 1, 1}, {32, 1, 1}, [&] {
+    float d[4];
+    simMmaM16N8K16(a, b, c, d, 7, 2);
+  });
+  EXPECT_NE(error.find("thread (0, 0, 0): reaches mma #2 with unknown "
+                       "multiplicand type 7"),
+            std::string::npos)
+      << error;
+  // Lanes that disagree on the type.
+  error = simulateLaunch("mma-types", {1, 1, 1}, {32, 1, 1}, [&] {
+    float d[4];
+    MmaType type = simThreadId(0) == 9 ? MmaType::F16 : MmaType::BF16;
+    simMmaM16N8K16(a, b, c, d, static_cast<int32_t>(type), 0);
+  });
+  EXPECT_NE(error.find("thread (9, 0, 0): reaches mma #0 with f16 "
+                       "multiplicands while 9 lanes of its warp wait there "
+                       "with bf16"),
+            std::string::npos)
+      << error;
+  // A lane that skips the MMA.
+  error = simulateLaunch("mma-skip", {1, 1, 1}, {32, 1, 1}, [&] {
+    float d[4];
+    if (simThreadId(0) != 5)
+      simMmaM16N8K16(a, b, c, d, static_cast<int32_t>(MmaType::BF16), 0);
+  });
+  EXPECT_NE(error.find("thread (5, 0, 0): exits while 5 lanes of its warp "
+                       "wait at mma #0"),
+            std::string::npos)
+      << error;
 }
 
 TEST(SimThreadsTest, DivergentBarriersFail) {

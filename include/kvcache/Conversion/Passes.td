@@ -50,9 +50,13 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     - decode (`max_lengths[0][0] <= 8`, chosen on the host; a one-token
       and a multi-token variant): grid `(slots, num_kv_heads, batch)`, one
       CTA per (request, kv head, split) that reads each K/V byte once for
-      all query rows of its GQA group; a step's dot products are
-      reduce-scattered over a key's lanes and the running max is rescaled
-      lazily (only when it grows by more than 2^8);
+      all query rows of its GQA group, with the running max rescaled
+      lazily (only when it grows by more than 2^8). For bf16/f16 caches
+      with head_dim 64 or 128 (unless `tensor-cores=false`) each warp
+      takes 16 keys per step on tensor cores (`mma.sync` m16n8k16:
+      S = Q·Kᵀ, then Oᵀ = Vᵀ·Pᵀ with P kept in the lanes that computed it);
+      otherwise on CUDA cores, a step's dot products reduce-scattered over
+      a key's lanes;
       partitions past the active count exit early, so the launch shape does
       not depend on the context length. Splits write f32 partial outputs
       and their log-sum-exp to a workspace; a combine kernel (one warp per
@@ -65,10 +69,17 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     Split count: `splits` when > 0; else `attention_dispatch_metadata[2]`
     when the bundle has it, clamped to `[1, slots]`; else
     `np = min(slots, max(1, max_lengths[0][1] / 256))`. The launched slots
-    are `splits` when forced, else `clamp(num_sms * (512 / block-size) /
-    (batch * num_kv_heads), 1, splits-cap)`: enough CTAs to give every SM
-    512 threads (MAX's rule in ABI.md gives it one CTA, which leaves a
-    batch-1 decode latency-bound), and splits of at least 256 keys.
+    are `splits` when forced, else `min(n, splits-cap)`: with `ctas` the
+    decode CTAs the kernel is built to fit per SM (ptxas is asked for it;
+    3 × 128 / block-size on tensor cores, 2 on sm_8x, 4 × 128 / block-size
+    on CUDA cores), `fill = max(1, num_sms * ctas / (batch *
+    num_kv_heads))` fills every SM (MAX's rule in ABI.md gives it one
+    CTA, which leaves a batch-1 decode latency-bound), and `n` is the
+    smallest of `fill .. fill + 15` whose CTAs keep their waves of
+    `num_sms * ctas` at least 90% busy (else `fill`): batch 64 × 8 kv heads
+    on 132 SMs gets 3 (1536 CTAs in four waves) instead of 1 (512 CTAs, a
+    second wave 29% full). Splits hold at least 256 keys, rounded up to 16
+    on tensor cores.
 
     The host code calls two functions the runtime implements (declared
     here as private `func.func`s, called as plain C functions):
@@ -90,6 +101,7 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::kvcache::KVCacheDialect"
@@ -103,6 +115,9 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
            "Threads per CTA (a multiple of 32)">,
     Option<"splits", "splits", "int64_t", "0",
            "Force this many split-K partitions in decode (0: the rule above)">,
+    Option<"tensorCores", "tensor-cores", "bool", "true",
+           "Decode 16-bit caches with head_dim 64 or 128 on tensor cores "
+           "(false: CUDA cores, for comparison)">,
   ];
 }
 
@@ -123,16 +138,25 @@ def ConvertGPUKernelsToHost
       id modulo 32);
     - `gpu.barrier` becomes `kvcache_sim_barrier(site)` and `gpu.shuffle`
       (32-bit values) `kvcache_sim_shuffle(bits, offset, width, mode,
-      site)`, `site` numbering each kind in program order, so that the
-      simulator can report threads that meet at different ones;
+      site)`, `site` numbering the barriers, and the warp collectives
+      (shuffles and MMAs), in program order, so that the simulator can
+      report threads that meet at different ones;
     - workgroup attributions become the CTA's buffers,
       `kvcache_sim_workgroup(index, bytes)`; private ones `memref.alloca`;
+    - `nvvm.mma.sync` m16n8k16 with a row-major A, a column-major B, bf16
+      or f16 multiplicands and f32 accumulators becomes
+      `kvcache_sim_mma_m16n8k16(a0, a1, a2, a3, b0, b1, c0, c1, c2, c3, d,
+      type, site)`, a warp collective numbered with the shuffles (16-bit
+      pairs passed as `i32`); it stores the lane's four results at `d`, one
+      4 x f32 `llvm.alloca` in the kernel's entry block, and they are
+      loaded back into the `!llvm.struct` the op returned;
     - the NVVM intrinsics `ex2.approx`, `lg2.approx`, `fmax` and `fmin`
       become `math.exp2`, `math.log2`, `arith.maxnumf` and `arith.minnumf`;
     - GPU address spaces are dropped from memref types.
 
-    Any other `gpu` or `nvvm` operation or intrinsic, device functions and
-    shuffles of other widths are rejected with an error naming them. The
+    Any other `gpu` or `nvvm` operation or intrinsic, device functions,
+    shuffles of other widths and MMAs of other shapes, layouts or types are
+    rejected with an error naming them. The
     module should hold the kernel modules alone: launches of the erased
     kernels would no longer verify.
   }];

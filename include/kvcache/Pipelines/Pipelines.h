@@ -85,6 +85,11 @@ struct NVVMPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per CTA"),
                             llvm::cl::init(128)};
+  Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("Decode 16-bit caches on tensor cores where the shape "
+                     "allows (false: CUDA cores)"),
+      llvm::cl::init(true)};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("gpu-module-to-binary format: bin (cubin, needs ptxas) "

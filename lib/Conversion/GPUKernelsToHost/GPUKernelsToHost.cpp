@@ -3,9 +3,10 @@
 // kvcache-gpu-kernels-to-host: the very kernels a GPU bundle runs, as plain
 // host functions that a simulator executes once per CUDA thread. Whatever a
 // thread asks of the hardware (its ids, the barrier, warp shuffles, the
-// CTA's workgroup memory) becomes a call to a hook of SimKernelABI.h; the
-// NVVM intrinsics the kernels call become their math/arith equivalents.
-// Everything else (scf, arith, memref, vector) is already host code.
+// tensor-core MMA, the CTA's workgroup memory) becomes a call to a hook of
+// SimKernelABI.h; the NVVM intrinsics the kernels call become their
+// math/arith equivalents. Everything else (scf, arith, memref, vector) is
+// already host code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -128,8 +129,14 @@ private:
   LogicalResult replaceGPUOps(func::FuncOp func);
   LogicalResult replaceIntrinsic(LLVM::CallIntrinsicOp call);
   LogicalResult replaceShuffle(gpu::ShuffleOp shuffle, int64_t site);
+  LogicalResult replaceMma(NVVM::MmaOp mma, int64_t site, func::FuncOp func);
+  /// The kernel's buffer for an MMA hook's four results: one alloca in the
+  /// entry block, whatever loops the MMAs are in (a fiber's stack is small).
+  Value mmaResultBuffer(func::FuncOp func);
 
   ModuleOp module;
+  func::FuncOp mmaBufferFunc;
+  Value mmaBuffer;
 };
 
 LogicalResult KernelConverter::convert(gpu::GPUFuncOp kernel) {
@@ -258,10 +265,110 @@ LogicalResult KernelConverter::replaceShuffle(gpu::ShuffleOp shuffle,
   return success();
 }
 
+Value KernelConverter::mmaResultBuffer(func::FuncOp func) {
+  if (mmaBufferFunc == func)
+    return mmaBuffer;
+  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+  Location loc = func.getLoc();
+  Value count = LLVM::ConstantOp::create(b, loc, b.getI64Type(), 4);
+  mmaBuffer =
+      LLVM::AllocaOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                             b.getF32Type(), count, /*alignment=*/16);
+  mmaBufferFunc = func;
+  return mmaBuffer;
+}
+
+/// The multiplicand type of an MMA operand (A or B), from its attribute or,
+/// where the op has none, from the operand's type as NVVM infers it.
+std::optional<NVVM::MMATypes>
+multiplicandType(std::optional<NVVM::MMATypes> attr, ValueRange operands) {
+  if (attr)
+    return attr;
+  Type type = operands.front().getType();
+  if (auto vector = dyn_cast<VectorType>(type))
+    type = vector.getElementType();
+  return NVVM::MmaOp::inferOperandMMAType(type, /*isAccumulator=*/false);
+}
+
+/// nvvm.mma.sync m16n8k16 (A row-major, B column-major, bf16 or f16
+/// multiplicands, f32 accumulators) becomes the warp-collective hook, which
+/// stores the lane's four results in `mmaResultBuffer`; they are loaded
+/// back into the struct the op returned.
+LogicalResult KernelConverter::replaceMma(NVVM::MmaOp mma, int64_t site,
+                                          func::FuncOp func) {
+  constexpr StringLiteral kSupported =
+      "; kvcache-gpu-kernels-to-host runs mma.sync m16n8k16 with a row-major "
+      "A, a column-major B, bf16 or f16 multiplicands and f32 accumulators "
+      "only";
+  NVVM::MMAShapeAttr shape = mma.getShapeAttr();
+  if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16)
+    return mma.emitOpError("has shape m") << shape.getM() << "n" << shape.getN()
+                                          << "k" << shape.getK() << kSupported;
+  if (mma.getLayoutA() != NVVM::MMALayout::row ||
+      mma.getLayoutB() != NVVM::MMALayout::col)
+    return mma.emitOpError("has layouts A ")
+           << NVVM::stringifyMMALayout(mma.getLayoutA()) << ", B "
+           << NVVM::stringifyMMALayout(mma.getLayoutB()) << kSupported;
+  std::optional<NVVM::MMATypes> typeA =
+      multiplicandType(mma.getMultiplicandAPtxType(), mma.getOperandA());
+  std::optional<NVVM::MMATypes> typeB =
+      multiplicandType(mma.getMultiplicandBPtxType(), mma.getOperandB());
+  auto typeName = [](std::optional<NVVM::MMATypes> type) {
+    return type ? NVVM::stringifyMMATypes(*type) : StringRef("unknown");
+  };
+  if (!typeA || typeA != typeB ||
+      (*typeA != NVVM::MMATypes::bf16 && *typeA != NVVM::MMATypes::f16))
+    return mma.emitOpError("has multiplicands A ")
+           << typeName(typeA) << ", B " << typeName(typeB) << kSupported;
+  Type f32 = Float32Type::get(mma.getContext());
+  auto resultType = dyn_cast<LLVM::LLVMStructType>(mma.getRes().getType());
+  bool f32Accumulators = mma.getOperandC().size() == 4 &&
+                         llvm::all_of(mma.getOperandC().getTypes(),
+                                      [&](Type type) { return type == f32; }) &&
+                         resultType && resultType.getBody().size() == 4 &&
+                         llvm::all_of(resultType.getBody(),
+                                      [&](Type type) { return type == f32; });
+  if (!f32Accumulators)
+    return mma.emitOpError("has accumulators ")
+           << mma.getOperandC().getTypes() << " and result "
+           << mma.getRes().getType() << kSupported;
+
+  Value buffer = mmaResultBuffer(func);
+  OpBuilder b(mma);
+  HookCaller hooks{module, b, mma.getLoc()};
+  Type i32 = b.getI32Type();
+  SmallVector<Value> args;
+  for (Value operand :
+       llvm::concat<Value>(mma.getOperandA(), mma.getOperandB()))
+    args.push_back(
+        operand.getType() == i32
+            ? operand
+            : LLVM::BitcastOp::create(b, hooks.loc, i32, operand).getResult());
+  llvm::append_range(args, mma.getOperandC());
+  args.push_back(buffer);
+  sim::MmaType type =
+      *typeA == NVVM::MMATypes::bf16 ? sim::MmaType::BF16 : sim::MmaType::F16;
+  args.push_back(hooks.i32(static_cast<int32_t>(type)));
+  args.push_back(hooks.i32(site));
+  hooks.call(sim::kMmaM16N8K16Hook, Type(), args);
+  Value result = LLVM::PoisonOp::create(b, hooks.loc, resultType);
+  for (int32_t i = 0; i < 4; ++i) {
+    Value address = LLVM::GEPOp::create(b, hooks.loc, buffer.getType(), f32,
+                                        buffer, ArrayRef<LLVM::GEPArg>{i});
+    Value value = LLVM::LoadOp::create(b, hooks.loc, f32, address);
+    result = LLVM::InsertValueOp::create(b, hooks.loc, result, value, i);
+  }
+  mma.getRes().replaceAllUsesWith(result);
+  mma.erase();
+  return success();
+}
+
 LogicalResult KernelConverter::replaceGPUOps(func::FuncOp func) {
   SmallVector<Operation *> ops;
   func.walk([&](Operation *op) { ops.push_back(op); });
-  int64_t barrierSites = 0, shuffleSites = 0;
+  // Shuffles and MMAs are both warp collectives: one numbering, so that a
+  // lane at one while another waits at the other is told apart.
+  int64_t barrierSites = 0, warpSites = 0;
   for (Operation *op : ops) {
     OpBuilder b(op);
     HookCaller hooks{module, b, op->getLoc()};
@@ -288,7 +395,10 @@ LogicalResult KernelConverter::replaceGPUOps(func::FuncOp func) {
       hooks.call(sim::kBarrierHook, Type(), {hooks.i32(barrierSites++)});
       op->erase();
     } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
-      if (failed(replaceShuffle(shuffle, shuffleSites++)))
+      if (failed(replaceShuffle(shuffle, warpSites++)))
+        return failure();
+    } else if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
+      if (failed(replaceMma(mma, warpSites++, func)))
         return failure();
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b, op->getLoc());

@@ -37,8 +37,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Emitter.h"
-#include "Kernels.h"
+#include "DecodeCommon.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -49,9 +48,6 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-constexpr float kLog2E = 1.4426950408889634f;
-/// Initial running max: finite, so exp2(max - newMax) never sees -inf - -inf.
-constexpr float kNoScore = -1.0e30f;
 /// computeStepScatter keeps a row's reference max until a score exceeds it
 /// by more than this (log2 units): probabilities stay below 2^8.
 constexpr float kLazyRescale = 8.0f;
@@ -185,74 +181,40 @@ private:
   Emitter e;
   const KernelShape &shape;
   DecodeConfig config;
-  gpu::GPUFuncOp kernel;
+  DecodeFrame frame;
 
-  Value arg(DecodeArg which) { return kernel.getArgument(which); }
+  Value arg(DecodeArg which) { return frame.arg(which); }
 
-  // Per-thread and per-CTA values, set by build().
-  Value tid, lane, warp, slice, keySlot, rowPerm, keyPerm;
-  Value split, kvHead, request, numPartitions;
-  Value first, cacheLength, numKeys, splitBegin, splitEnd, numRows;
-  Value pageIds, warpAcc, warpMaxSum;
+  // The thread's place in its warp's keys, set by build().
+  Value slice, keySlot, rowPerm, keyPerm;
 };
 
 gpu::GPUFuncOp DecodeKernelBuilder::build(StringRef name, TypeRange argTypes) {
-  MLIRContext *ctx = e.b.getContext();
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-  Type f32 = e.b.getF32Type();
-  int64_t maxRows = config.rowsPerChunk;
-  SmallVector<Type> buffers = {
-      MemRefType::get({shape.blockSize}, e.b.getI32Type(), nullptr, workgroup),
-      MemRefType::get({config.warps * maxRows * shape.headDim}, f32, nullptr,
-                      workgroup),
-      MemRefType::get({config.warps * maxRows * 2}, f32, nullptr, workgroup)};
-  kernel = createKernel(e.b, e.loc, name, argTypes, buffers, shape.blockSize,
-                        config.minBlocksPerSM);
-  pageIds = kernel.getWorkgroupAttributions()[0];
-  warpAcc = kernel.getWorkgroupAttributions()[1];
-  warpMaxSum = kernel.getWorkgroupAttributions()[2];
-
-  tid = e.threadId();
-  lane = e.remU(tid, e.index(32));
-  warp = e.divU(tid, e.index(32));
-  slice = e.remU(lane, e.index(config.threadsPerKey));
-  keySlot = e.add(e.mul(warp, e.index(32 / config.threadsPerKey)),
-                  e.divU(lane, e.index(config.threadsPerKey)));
-  if (config.scatter) {
-    rowPerm = e.divU(slice, e.index(int64_t(1) << config.rowShift));
-    keyPerm = e.remU(e.divU(slice, e.index(int64_t(1) << config.keyShift)),
+  return beginDecodeKernel(
+             e, name, argTypes, shape, config.rowsPerChunk,
+             config.minBlocksPerSM, /*keyAlign=*/1,
+             [&](DecodeFrame &begun) {
+               frame = begun;
+               slice = e.remU(frame.lane, e.index(config.threadsPerKey));
+               keySlot =
+                   e.add(e.mul(frame.warp, e.index(32 / config.threadsPerKey)),
+                         e.divU(frame.lane, e.index(config.threadsPerKey)));
+               if (config.scatter) {
+                 rowPerm =
+                     e.divU(slice, e.index(int64_t(1) << config.rowShift));
+                 keyPerm = e.remU(
+                     e.divU(slice, e.index(int64_t(1) << config.keyShift)),
                      e.index(config.unroll));
-  }
-  split = e.blockId(gpu::Dimension::x);
-  kvHead = e.blockId(gpu::Dimension::y);
-  request = e.blockId(gpu::Dimension::z);
-  numPartitions = arg(kDecodeNumPartitions);
-
-  // Partitions past the active count exit: the grid keeps its shape whatever
-  // the context length.
-  e.ifThen(e.ult(split, numPartitions), [&] {
-    Value offsets = arg(kDecodeRowOffsets);
-    first = e.loadUnsigned(offsets, request);
-    Value numTokens =
-        e.sub(e.loadUnsigned(offsets, e.add(request, e.index(1))), first);
-    cacheLength = e.loadUnsigned(arg(kDecodeCacheLengths), request);
-    numKeys = e.add(cacheLength, numTokens);
-    // Equal chunks of the request's keys, as convert-kvcache-to-loops cuts.
-    Value chunk = e.ceilDivU(numKeys, numPartitions);
-    splitBegin = e.mul(split, chunk);
-    splitEnd = e.minU(e.add(splitBegin, chunk), numKeys);
-    numRows = e.mul(numTokens, e.index(shape.groupSize()));
-    processRows(config.rowsPerChunk);
-  });
-  return kernel;
+               }
+               processRows(config.rowsPerChunk);
+             })
+      .kernel;
 }
 
 void DecodeKernelBuilder::processRows(int64_t rows) {
   Value group = e.index(shape.groupSize());
-  Value pageSize = e.index(shape.pageSize);
-  Value lastRow = e.sub(numRows, e.index(1));
-  e.loop(e.index(0), numRows, e.index(rows), [&](Value chunkStart) {
+  Value lastRow = e.sub(frame.numRows, e.index(1));
+  e.loop(e.index(0), frame.numRows, e.index(rows), [&](Value chunkStart) {
     // Row r of the chunk is (token, group member) = divmod(flat, group);
     // rows past the end repeat the last row and are never written.
     SmallVector<Value> limits;
@@ -261,11 +223,10 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
     for (int64_t r = 0; r < rows; ++r) {
       Value flat = e.minU(e.add(chunkStart, rowOf(r)), lastRow);
       Value token = e.divU(flat, group);
-      Value qHead = e.add(e.mul(kvHead, group), e.remU(flat, group));
-      Value qRow = e.add(first, token);
+      auto [qRow, qHead] = queryRowAndHead(e, frame, shape, flat);
       limits.push_back(shape.causal
-                           ? e.add(cacheLength, e.add(token, e.index(1)))
-                           : numKeys);
+                           ? e.add(frame.cacheLength, e.add(token, e.index(1)))
+                           : frame.numKeys);
       SmallVector<Value> rowQ;
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
         rowQ.push_back(
@@ -275,13 +236,13 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
       q.push_back(std::move(rowQ));
     }
     // The chunk's last row sees the most keys.
-    Value keyEnd = splitEnd;
+    Value keyEnd = frame.splitEnd;
     if (shape.causal) {
-      Value chunkLast =
-          e.sub(e.minU(e.add(chunkStart, e.index(rows)), numRows), e.index(1));
-      keyEnd =
-          e.minU(splitEnd, e.add(cacheLength,
-                                 e.add(e.divU(chunkLast, group), e.index(1))));
+      Value chunkLast = e.sub(
+          e.minU(e.add(chunkStart, e.index(rows)), frame.numRows), e.index(1));
+      keyEnd = e.minU(frame.splitEnd,
+                      e.add(frame.cacheLength,
+                            e.add(e.divU(chunkLast, group), e.index(1))));
     }
 
     RowState state;
@@ -292,30 +253,14 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
                              e.zeros(shape.f32VectorType()));
     }
 
-    // Windows of blockSize pages: stage their ids, then stream their keys.
-    Value firstPage = e.divU(splitBegin, pageSize);
-    Value endPage = e.ceilDivU(keyEnd, pageSize);
-    Value windowPages = e.index(shape.blockSize);
-    SmallVector<Value> finalState = e.loop(
-        firstPage, endPage, windowPages, state.flatten(),
-        [&](Value window, ValueRange values) {
-          e.ifThen(e.ult(tid, e.sub(endPage, window)), [&] {
-            e.store(
-                e.load(arg(kDecodeLookupTable), {request, e.add(window, tid)}),
-                pageIds, tid);
-          });
-          e.barrier();
-          Value windowBegin = e.maxU(splitBegin, e.mul(window, pageSize));
-          Value windowEnd =
-              e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
-          SmallVector<Value> result =
-              streamKeys(
-                  windowBegin, windowEnd, window, limits, q,
-                  RowState::unflatten(values, rows, config.vectorsPerThread))
-                  .flatten();
-          // The next window overwrites the ids this one reads.
-          e.barrier();
-          return result;
+    SmallVector<Value> finalState = streamWindows(
+        e, frame, shape, keyEnd, state.flatten(),
+        [&](Value window, Value windowBegin, Value windowEnd,
+            ValueRange values) {
+          return streamKeys(
+                     windowBegin, windowEnd, window, limits, q,
+                     RowState::unflatten(values, rows, config.vectorsPerThread))
+              .flatten();
         });
     RowState merged = mergeWarpLanes(
         RowState::unflatten(finalState, rows, config.vectorsPerThread));
@@ -351,13 +296,14 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
   Value pageSize = e.index(shape.pageSize);
   Value lastKey = e.sub(windowEnd, e.index(1));
   Value kvBlocks = arg(kDecodeKvBlocks), layer = arg(kDecodeLayer);
+  Value kvHead = frame.kvHead;
   // Keys past the window's end load its last key (a staged page id, a valid
   // address); computeStep masks them.
   StepVectors step;
   for (int64_t u = 0; u < config.unroll; ++u) {
     Value clamped = e.minU(keyOf(firstKey, u), lastKey);
     Value page =
-        e.loadUnsigned(pageIds, e.sub(e.divU(clamped, pageSize), window));
+        e.loadUnsigned(frame.pageIds, e.sub(e.divU(clamped, pageSize), window));
     Value slot = e.remU(clamped, pageSize);
     SmallVector<Value> keyVectors, valueVectors;
     for (int64_t kv = 0; kv < 2; ++kv)
@@ -547,91 +493,27 @@ RowState DecodeKernelBuilder::mergeWarpLanes(RowState state) {
 
 void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
                                     const RowState &state) {
-  int64_t width = shape.vectorWidth();
   int64_t headDim = shape.headDim;
   // Lanes of the warp's first key slot hold the merged warp state.
-  e.ifThen(e.ult(lane, e.index(config.threadsPerKey)), [&] {
+  e.ifThen(e.ult(frame.lane, e.index(config.threadsPerKey)), [&] {
     for (int64_t r = 0; r < rows; ++r) {
-      Value rowBase =
-          e.mul(e.add(e.mul(warp, e.index(rows)), rowOf(r)), e.index(headDim));
+      Value rowBase = e.mul(e.add(e.mul(frame.warp, e.index(rows)), rowOf(r)),
+                            e.index(headDim));
       for (int64_t v = 0; v < config.vectorsPerThread; ++v)
-        e.storeVector(state.acc[r][v], warpAcc, e.add(rowBase, laneOffset(v)));
+        e.storeVector(state.acc[r][v], frame.warpAcc,
+                      e.add(rowBase, laneOffset(v)));
     }
   });
   // Lane 0's slots hold rows in order (its permutation is the identity).
-  e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.index(0)), [&] {
+  e.ifThen(e.cmp(arith::CmpIPredicate::eq, frame.lane, e.index(0)), [&] {
     for (int64_t r = 0; r < rows; ++r) {
-      Value base =
-          e.mul(e.add(e.mul(warp, e.index(rows)), e.index(r)), e.index(2));
-      e.store(state.max[r], warpMaxSum, base);
-      e.store(state.sum[r], warpMaxSum, e.add(base, e.index(1)));
+      Value base = e.mul(e.add(e.mul(frame.warp, e.index(rows)), e.index(r)),
+                         e.index(2));
+      e.store(state.max[r], frame.warpMaxSum, base);
+      e.store(state.sum[r], frame.warpMaxSum, e.add(base, e.index(1)));
     }
   });
-  e.barrier();
-
-  // Thread t merges the warps' states for (row, vector) pairs t, t + block…
-  Value vectorsPerRow = e.index(shape.vectorsPerRow());
-  Value group = e.index(shape.groupSize());
-  e.loop(
-      tid, e.index(rows * shape.vectorsPerRow()), e.index(shape.blockSize),
-      [&](Value item) {
-        Value r = e.divU(item, vectorsPerRow);
-        Value lanes = e.mul(e.remU(item, vectorsPerRow), e.index(width));
-        SmallVector<Value> maxes, sums;
-        Value max = e.f32(kNoScore);
-        for (int64_t w = 0; w < config.warps; ++w) {
-          Value base = e.mul(e.add(e.index(w * rows), r), e.index(2));
-          maxes.push_back(e.load(warpMaxSum, base));
-          sums.push_back(e.load(warpMaxSum, e.add(base, e.index(1))));
-          max = e.maxF(max, maxes.back());
-        }
-        Value sum = e.f32(0.0f);
-        Value acc = e.zeros(shape.f32VectorType());
-        for (int64_t w = 0; w < config.warps; ++w) {
-          Value weight = e.exp2(e.subF(maxes[w], max));
-          sum = e.fma(sums[w], weight, sum);
-          Value partial = e.loadVector(
-              shape.f32VectorType(), warpAcc,
-              e.add(e.mul(e.add(e.index(w * rows), r), e.index(headDim)),
-                    lanes));
-          acc = e.fma(e.splat(shape.f32VectorType(), weight), partial, acc);
-        }
-        // A row with no key in this split (causal limit, or a split past
-        // the request's keys) has sum 0: output 0, log-sum-exp -inf.
-        Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
-        Value inverse =
-            e.select(nonEmpty, e.divF(e.f32(1.0f), sum), e.f32(0.0f));
-        Value normalised = e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
-        Value flat = e.add(chunkStart, r);
-        e.ifThen(e.ult(flat, numRows), [&] {
-          Value qRow = e.add(first, e.divU(flat, group));
-          Value qHead = e.add(e.mul(kvHead, group), e.remU(flat, group));
-          e.ifThenElse(
-              e.cmp(arith::CmpIPredicate::eq, numPartitions, e.index(1)),
-              [&] {
-                e.storeVector(e.truncTo(shape.elementType, normalised),
-                              arg(kDecodeOut), {qRow, qHead, lanes});
-              },
-              [&] {
-                Value slots = e.gridDim(gpu::Dimension::x);
-                Value partial = e.add(
-                    e.mul(e.add(e.mul(qRow, e.index(shape.numQHeads)), qHead),
-                          slots),
-                    split);
-                e.storeVector(normalised, arg(kDecodePartialOut),
-                              e.add(e.mul(partial, e.index(headDim)), lanes));
-                e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
-                         [&] {
-                           Value lse = e.select(
-                               nonEmpty, e.addF(max, e.log2(sum)),
-                               e.f32(-std::numeric_limits<float>::infinity()));
-                           e.store(lse, arg(kDecodePartialLse), partial);
-                         });
-              });
-        });
-      });
-  // The next chunk overwrites the warps' states.
-  e.barrier();
+  finishChunk(e, frame, shape, rows, chunkStart);
 }
 
 } // namespace
@@ -639,5 +521,7 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
 gpu::GPUFuncOp kvcache::gpukernels::buildDecodeKernel(
     OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
     const KernelShape &shape, bool multiToken) {
+  if (decodeUsesTensorCores(shape))
+    return buildDecodeMmaKernel(b, loc, name, argTypes, shape, multiToken);
   return DecodeKernelBuilder(b, loc, shape, multiToken).build(name, argTypes);
 }

@@ -3,6 +3,7 @@
 #include "Emitter.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -84,4 +85,54 @@ Value Emitter::groupMax(Value value, int64_t width) {
   for (int64_t offset = width / 2; offset > 0; offset /= 2)
     value = maxF(value, shuffleXor(value, offset));
   return value;
+}
+Value Emitter::bitcast(Type type, Value value) {
+  // arith.bitcast keeps the shape; vector.bitcast changes the element count
+  // of a vector. A scalar goes through a one-element vector.
+  auto from = dyn_cast<VectorType>(value.getType());
+  auto to = dyn_cast<VectorType>(type);
+  if (!from && !to)
+    return arith::BitcastOp::create(b, loc, type, value);
+  if (!from)
+    value = vector::BroadcastOp::create(
+        b, loc, VectorType::get({1}, value.getType()), value);
+  if (!to)
+    return extract(
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, type), value),
+        0);
+  return vector::BitCastOp::create(b, loc, to, value);
+}
+Value Emitter::pack16(Value x, int64_t i, Value y, int64_t j) {
+  auto vector = cast<VectorType>(x.getType());
+  int64_t xSize = vector.getNumElements();
+  Value pair =
+      vector::ShuffleOp::create(b, loc, x, y, ArrayRef<int64_t>{i, xSize + j});
+  return bitcast(b.getI32Type(), pair);
+}
+SmallVector<Value, 4> Emitter::mma16816(Type elementType, ArrayRef<Value> a,
+                                        ArrayRef<Value> bOperand,
+                                        ArrayRef<Value> c) {
+  MLIRContext *ctx = b.getContext();
+  bool isBF16 = elementType.isBF16();
+  // NVVM takes bf16 pairs as i32 and f16 pairs as vector<2xf16>.
+  auto operands = [&](ArrayRef<Value> words) {
+    SmallVector<Value> values;
+    for (Value word : words)
+      values.push_back(
+          isBF16 ? word : bitcast(VectorType::get({2}, elementType), word));
+    return values;
+  };
+  Type f32 = b.getF32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  NVVM::MMATypes type = isBF16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  auto mma = NVVM::MmaOp::create(
+      b, loc, resultType, operands(a), operands(bOperand), c, {16, 8, 16},
+      /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value, 4> d;
+  for (int64_t i = 0; i < 4; ++i)
+    d.push_back(LLVM::ExtractValueOp::create(b, loc, mma, i));
+  return d;
 }

@@ -48,6 +48,20 @@ struct Emitter : conversion::Emitter {
   Value groupSum(Value value, int64_t width);
   /// The maximum of `value` over aligned groups of `width` lanes.
   Value groupMax(Value value, int64_t width);
+
+  Value bitcast(mlir::Type type, Value value);
+  /// Element `i` of `x` and element `j` of `y` (16-bit floats) packed into
+  /// an i32, x's in the low half: one PTX prmt.
+  Value pack16(Value x, int64_t i, Value y, int64_t j);
+  /// One warp-wide tensor-core product D = A * B + C: PTX's
+  /// mma.sync.m16n8k16 with A 16x16 row-major, B 16x8 column-major, both
+  /// of `elementType` (bf16 or f16) packed two per i32 (a: 4, b: 2), and
+  /// f32 accumulators (c: 4). Which elements each lane holds is PTX's
+  /// fragment layout (see DecodeMmaKernel.cpp).
+  llvm::SmallVector<Value, 4> mma16816(mlir::Type elementType,
+                                       mlir::ArrayRef<Value> a,
+                                       mlir::ArrayRef<Value> b,
+                                       mlir::ArrayRef<Value> c);
 };
 
 } // namespace kvcache::gpukernels

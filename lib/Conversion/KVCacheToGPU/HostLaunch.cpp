@@ -68,17 +68,19 @@ SmallVector<Type> typesOf(ArrayRef<Value> values) {
   return llvm::to_vector(ValueRange(values).getTypes());
 }
 
-/// Threads per SM a decode launch aims for: four 4-warp CTAs, what the
-/// one-token kernel is built to fit (DecodeKernel.cpp asks ptxas for it),
-/// keep 16 warps of K/V loads in flight per SM.
-constexpr int64_t kDecodeThreadsPerSm = 512;
 /// The fewest keys worth a split: below it a CTA's fixed cost (loading q,
 /// merging its warps, writing partials) outweighs its share of the keys.
 constexpr int64_t kMinSplitKeys = 256;
+/// The split rule's wave efficiency target, in tenths: launched CTAs over
+/// the CTA slots of the waves they need.
+constexpr int64_t kWaveEfficiencyTenths = 9;
+/// How many split counts past the fill count the rule tries.
+constexpr int64_t kWaveSearch = 16;
 
 /// (active partitions, launched slots) for a decode launch.
 std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
-                                   const RuntimeHooks &hooks, Value batch,
+                                   const RuntimeHooks &hooks,
+                                   const KernelShape &shape, Value batch,
                                    int64_t numKvHeads, Value maxCacheLength,
                                    Value dispatchMetadata) {
   if (options.splits > 0) {
@@ -87,20 +89,40 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   }
   OpBuilder &b = e.b;
   Value one = e.index(1);
-  // Enough CTAs to fill every SM with kDecodeThreadsPerSm threads, at most
-  // splits-cap per (request, kv head). MAX's rule fills one CTA per SM,
-  // which left an H200 latency-bound at batch 1 (6% occupancy).
+  // Enough CTAs to fill every SM with as many decode CTAs as the kernel is
+  // built to fit (decodeBlocksPerSM: what keeps an SM's K/V loads in
+  // flight), at most splits-cap per (request, kv head). MAX's rule fills one
+  // CTA per SM, which left an H200 latency-bound at batch 1 (6% occupancy).
   Value numSms =
       func::CallOp::create(b, e.loc, hooks.numSms, ValueRange()).getResult(0);
   Value sms = arith::MaxSIOp::create(
       b, e.loc, arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms),
       one);
-  Value ctasPerSm =
-      e.index(std::max<int64_t>(1, kDecodeThreadsPerSm / options.blockSize));
+  Value ctasPerSm = e.index(decodeBlocksPerSM(shape));
   Value target = e.mul(sms, ctasPerSm);
   Value perSplit = e.mul(batch, e.index(numKvHeads));
-  Value slots =
-      e.maxU(one, e.minU(e.index(options.splitsCap), e.divU(target, perSplit)));
+  // The fill count, or, when its last wave would leave many CTA slots idle
+  // (64 requests x 8 kv heads on 396 slots: 512 CTAs in two waves, 65%
+  // busy), the smallest larger count whose waves are >= 90% busy (3
+  // splits: 1536 CTAs in four waves, 97%).
+  Value fill = e.maxU(one, e.divU(target, perSplit));
+  Value ten = e.index(10), tenths = e.index(kWaveEfficiencyTenths);
+  Value none = e.index(0);
+  Value chosen =
+      e.loop(fill, e.add(fill, e.index(kWaveSearch)), one, ValueRange{none},
+             [&](Value n, ValueRange found) -> SmallVector<Value> {
+               Value ctas = e.mul(perSplit, n);
+               Value busy = e.mul(e.ceilDivU(ctas, target), target);
+               Value efficient = e.cmp(arith::CmpIPredicate::uge,
+                                       e.mul(ctas, ten), e.mul(busy, tenths));
+               Value first = e.andI(
+                   efficient, e.cmp(arith::CmpIPredicate::eq, found[0], none));
+               return {e.select(first, n, found[0])};
+             })
+          .front();
+  chosen =
+      e.select(e.cmp(arith::CmpIPredicate::eq, chosen, none), fill, chosen);
+  Value slots = e.maxU(one, e.minU(e.index(options.splitsCap), chosen));
   if (dispatchMetadata) {
     // The host's choice, clamped to what was launched; never fewer than one.
     Value chosen = arith::IndexCastOp::create(
@@ -126,6 +148,8 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
   shape.numKvHeads = type.getNumKvHeads();
   shape.numQHeads = shape.numKvHeads;
   shape.blockSize = options.blockSize;
+  shape.tensorCores = options.tensorCores;
+  shape.smVersion = options.smVersion;
   if (auto attention = dyn_cast<AttentionOp>(op)) {
     shape.numQHeads = attention.getQ().getType().getDimSize(1);
     shape.scale = attention.getScaleOrDefault();
@@ -196,8 +220,8 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   auto decode = [&] {
     // Named values, not structured bindings: the lambdas below capture them.
     std::pair<Value, Value> split =
-        splitCount(e, options, hooks, batch, shape.numKvHeads, maxCacheLength,
-                   dispatchMetadata);
+        splitCount(e, options, hooks, shape, batch, shape.numKvHeads,
+                   maxCacheLength, dispatchMetadata);
     Value numPartitions = split.first, slots = split.second;
     // Workspace: partial outputs [rows, q heads, slots, head_dim] then their
     // log-sum-exps [rows, q heads, slots], all f32.

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace kvcache {
@@ -118,7 +119,8 @@ struct ConvertKVCacheToGPUPass
     if (failed(checkOptions()))
       return signalPassFailure();
     LaunchOptions options{blockSize.getValue(), splitsCap.getValue(),
-                          splits.getValue()};
+                          splits.getValue(), tensorCores.getValue(),
+                          smVersion(chip.getValue())};
 
     SmallVector<Operation *> ops;
     bool anyAttention = false;

@@ -76,7 +76,8 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
   std::string key = readable;
   llvm::raw_string_ostream keyStream(key);
   keyStream << "|" << llvm::bit_cast<uint32_t>(shape.scale) << "|"
-            << shape.blockSize;
+            << shape.blockSize << "|" << shape.tensorCores << "|"
+            << shape.smVersion;
   for (Type type : argTypes)
     keyStream << "|" << type;
   if (gpu::GPUFuncOp kernel = kernels.lookup(key))

@@ -30,6 +30,10 @@ struct KernelShape {
   bool causal = false;
   /// Threads per CTA.
   int64_t blockSize = 128;
+  /// Whether decode may use tensor cores (decodeUsesTensorCores).
+  bool tensorCores = true;
+  /// The chip's compute capability (90 for sm_90a).
+  int64_t smVersion = 90;
 
   int64_t groupSize() const { return numQHeads / numKvHeads; }
   int64_t elementBytes() const {
@@ -111,6 +115,15 @@ inline int64_t combineWarpsPerBlock(const KernelShape &shape) {
   return shape.blockSize / 32;
 }
 
+/// Whether the decode kernels of `shape` run on tensor cores
+/// (DecodeMmaKernel.cpp): 16-bit caches with head_dim 64 or 128, unless
+/// turned off; the others use CUDA cores (DecodeKernel.cpp).
+bool decodeUsesTensorCores(const KernelShape &shape);
+
+/// CTAs per SM the one-token decode kernel is built to fit (ptxas is asked
+/// for it); the split rule fills the GPU with this many.
+int64_t decodeBlocksPerSM(const KernelShape &shape);
+
 /// Query rows (token × group member) one prefill CTA owns.
 int64_t prefillRowsPerBlock(const KernelShape &shape);
 
@@ -136,6 +149,12 @@ mlir::gpu::GPUFuncOp buildDecodeKernel(mlir::OpBuilder &b, mlir::Location loc,
                                        mlir::TypeRange argTypes,
                                        const KernelShape &shape,
                                        bool multiToken);
+/// The tensor-core build of buildDecodeKernel, for shapes where
+/// decodeUsesTensorCores holds.
+mlir::gpu::GPUFuncOp
+buildDecodeMmaKernel(mlir::OpBuilder &b, mlir::Location loc,
+                     llvm::StringRef name, mlir::TypeRange argTypes,
+                     const KernelShape &shape, bool multiToken);
 mlir::gpu::GPUFuncOp buildCombineKernel(mlir::OpBuilder &b, mlir::Location loc,
                                         llvm::StringRef name,
                                         mlir::TypeRange argTypes,

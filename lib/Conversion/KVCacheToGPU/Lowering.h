@@ -42,6 +42,9 @@ struct LaunchOptions {
   int64_t splitsCap = 64;
   /// Forced split count; 0 picks it at run time.
   int64_t splits = 0;
+  bool tensorCores = true;
+  /// The chip's compute capability (80 for sm_80).
+  int64_t smVersion = 90;
 };
 
 /// The runtime hooks, declared in the module (see KVCacheToGPU.h).

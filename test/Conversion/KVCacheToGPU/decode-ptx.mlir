@@ -16,7 +16,9 @@
 
 // CHECK-LABEL: .entry kvcache_decode_bf16_d128_p128_kv8_q32_causal(
 // CHECK-DAG:   .maxntid 128, 1, 1
-// CHECK-DAG:   .minnctapersm 4
+// CHECK-DAG:   .minnctapersm 3
+// CHECK-DAG:   mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-DAG:   cvt.rn.bf16x2.f32
 // CHECK-DAG:   ld.global{{(\.nc)?}}.v4.{{[bu]}}32
 // CHECK-DAG:   bar.sync
 // CHECK-DAG:   st.shared.{{[bu]}}32

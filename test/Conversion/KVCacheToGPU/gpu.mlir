@@ -1,6 +1,7 @@
 // RUN: kvcache-opt %s --convert-kvcache-to-gpu --split-input-file | FileCheck %s
 // RUN: kvcache-opt %s --convert-kvcache-to-gpu --split-input-file | FileCheck %s --check-prefix=NEG
 // RUN: kvcache-opt %s --convert-kvcache-to-gpu="splits=4" --split-input-file | FileCheck %s --check-prefix=FORCED
+// RUN: kvcache-opt %s --convert-kvcache-to-gpu="tensor-cores=false" --split-input-file | FileCheck %s --check-prefix=CUDACORES
 
 // Nothing in the output computes exp through libdevice or multiplies in i32.
 // NEG-NOT: math.exp
@@ -14,8 +15,10 @@
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
 
 // The host side: decode or prefill on max_lengths[0][0] (a host field), the
-// split count from the runtime's SM count (four 128-thread CTAs per SM, at
-// most splits-cap = 64 per request and kv head) and max_lengths[0][1]
+// split count from the runtime's SM count (three 128-thread CTAs per SM,
+// what the tensor-core decode kernel fits, or more splits when that leaves
+// the last wave of CTAs mostly idle; at most splits-cap = 64 per request
+// and kv head) and max_lengths[0][1]
 // (splits of at least 256 keys), a workspace from the runtime, a decode grid
 // of (slots, kv heads, batch) and a combine grid of (rows, 32 q heads / 4
 // warps).
@@ -40,10 +43,21 @@
 // CHECK-NEXT:      scf.if %[[DECODE]] {
 // CHECK:             %[[SMS:.*]] = func.call @kvcache_runtime_num_sms() : () -> i32
 // CHECK:             %[[SMS_INDEX:.*]] = arith.maxsi
-// CHECK:             %[[TARGET:.*]] = arith.muli %[[SMS_INDEX]], %c4{{.*}} : index
+// CHECK:             %[[TARGET:.*]] = arith.muli %[[SMS_INDEX]], %c3{{.*}} : index
 // CHECK:             %[[CTAS:.*]] = arith.muli %[[BATCH]], %{{.*}} : index
 // CHECK:             %[[PER_HEAD:.*]] = arith.divui %[[TARGET]], %[[CTAS]] : index
-// CHECK:             %[[CAPPED:.*]] = arith.minui %c64, %[[PER_HEAD]] : index
+// CHECK:             %[[FILL:.*]] = arith.maxui %c1{{.*}}, %[[PER_HEAD]] : index
+// CHECK:             %[[SEARCH_END:.*]] = arith.addi %[[FILL]], %c16{{.*}} : index
+// CHECK:             %[[FOUND:.*]] = scf.for %[[N:.*]] = %[[FILL]] to %[[SEARCH_END]]
+// CHECK:               %[[N_CTAS:.*]] = arith.muli %[[CTAS]], %[[N]] : index
+// CHECK:               %[[WAVES:.*]] = arith.ceildivui %[[N_CTAS]], %[[TARGET]] : index
+// CHECK:               %[[BUSY:.*]] = arith.muli %[[WAVES]], %[[TARGET]] : index
+// CHECK:               %[[BUSY9:.*]] = arith.muli %[[BUSY]], %c9{{.*}} : index
+// CHECK:               %[[CTAS10:.*]] = arith.muli %[[N_CTAS]], %c10{{.*}} : index
+// CHECK:               arith.cmpi uge, %[[CTAS10]], %[[BUSY9]] : index
+// CHECK:             %[[NONE:.*]] = arith.cmpi eq, %[[FOUND]], %c0{{.*}} : index
+// CHECK:             %[[CHOSEN:.*]] = arith.select %[[NONE]], %[[FILL]], %[[FOUND]] : index
+// CHECK:             %[[CAPPED:.*]] = arith.minui %c64, %[[CHOSEN]] : index
 // CHECK:             %[[SLOTS:.*]] = arith.maxui %c1{{.*}}, %[[CAPPED]] : index
 // CHECK:             %[[BYLEN:.*]] = arith.divui %[[MAXK]], %c256 : index
 // CHECK:             %[[NP:.*]] = arith.minui %[[SLOTS]], %{{.*}} : index
@@ -72,12 +86,13 @@
 // FORCED-SAME:        %[[FOUR]] : index)
 
 // The decode kernel: partitions past the active count exit; page ids staged
-// in workgroup memory; 128-bit K/V loads at 64-bit page offsets; dot
-// products summed with xor shuffles; exp2/log2 from NVVM intrinsics.
+// in workgroup memory; 128-bit K/V loads at 64-bit page offsets; Q·Kᵀ on
+// tensor cores (bf16 pairs as i32); row maxes with xor shuffles; exp2/log2
+// from NVVM intrinsics.
 // CHECK-LABEL: gpu.module @kvcache_kernels
 // CHECK:       gpu.func @kvcache_decode_bf16_d128_p128_kv8_q32_causal(%[[K_BLOCKS:[^:]*]]: memref<?x2x32x128x8x128xbf16>,
 // CHECK-SAME:      %[[K_NP:[^:]*]]: index) workgroup(%[[K_PAGES:[^ ]*]] : memref<128xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64},
-// CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 4 : i32}
+// CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 3 : i32}
 // CHECK:         %[[K_SPLIT:.*]] = gpu.block_id  x
 // CHECK:         %[[K_ACTIVE:.*]] = arith.cmpi ult, %[[K_SPLIT]], %[[K_NP]] : index
 // CHECK-NEXT:    scf.if %[[K_ACTIVE]] {
@@ -87,6 +102,7 @@
 // CHECK:           %[[K_PAGE32:.*]] = memref.load %[[K_PAGES]][%{{.*}}] : memref<128xi32, #gpu.address_space<workgroup>>
 // CHECK:           %[[K_PAGE:.*]] = arith.index_castui %[[K_PAGE32]] : i32 to index
 // CHECK:           vector.load %[[K_BLOCKS]][%[[K_PAGE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x32x128x8x128xbf16>, vector<8xbf16>
+// CHECK:           nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>{{.*}}shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK:           gpu.shuffle  xor %{{.*}} : f32
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
@@ -102,6 +118,15 @@
 // CHECK:         vector.store %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
 // CHECK:       gpu.func @kvcache_prefill_bf16_d128_p128_kv8_q32_causal(
 // CHECK-SAME:      workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// tensor-cores=false: the CUDA-core decode kernel, built for four CTAs per
+// SM, and the rule counts four.
+// CUDACORES-LABEL: func.func @attention(
+// CUDACORES:         %[[SMS_INDEX:.*]] = arith.maxsi
+// CUDACORES:         arith.muli %[[SMS_INDEX]], %c4{{.*}} : index
+// CUDACORES:       gpu.func @kvcache_decode_bf16_d128_p128_kv8_q32_causal(
+// CUDACORES-SAME:      nvvm.minctasm = 4 : i32
+// CUDACORES-NOT:   nvvm.mma.sync
+// CUDACORES:       gpu.func @kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal(
 func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offsets: memref<?xi32>, %out: memref<?x32x128xbf16>) {
   kvcache.attention %kv, %layer, %q, %offsets, %out {causal} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
   return
@@ -116,7 +141,9 @@ func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offset
 // CHECK-LABEL: func.func @metadata(
 // CHECK:         %[[META:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
 // CHECK:         func.call @kvcache_runtime_num_sms()
-// CHECK:         %[[SLOTS:.*]] = arith.maxui
+// CHECK:         scf.for
+// CHECK:         arith.minui %c64
+// CHECK-NEXT:    %[[SLOTS:.*]] = arith.maxui
 // CHECK:         %[[CHOSEN64:.*]] = memref.load %[[META]][%c2{{.*}}] : memref<4xi64>
 // CHECK:         %[[CHOSEN:.*]] = arith.index_cast %[[CHOSEN64]] : i64 to index
 // CHECK:         %[[ATLEAST1:.*]] = arith.maxsi %[[CHOSEN]], %c1{{.*}} : index

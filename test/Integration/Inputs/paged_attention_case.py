@@ -135,6 +135,10 @@ def parse_args(argv=None):
     p.add_argument("--store", action="store_true",
                    help="store the new K/V rows first, in the same graph")
     p.add_argument("--splits", type=int, default=0)
+    p.add_argument("--tensor-cores", choices=["on", "off"], default="on",
+                   help="GPU/sim targets: kvcache-compile --tensor-cores "
+                   "(decode of bf16/f16 with head_dim 64 or 128 on tensor "
+                   "cores, or CUDA cores)")
     p.add_argument("--metadata-splits", type=int, default=0,
                    help="give attention_dispatch_metadata with this split count")
     p.add_argument("--dominant", choices=["last", "page", "split"],
@@ -227,7 +231,8 @@ def compile_identity(a, graph_text):
     """What a bundle is compiled from: two cases with the same identity can
     share one bundle (the graph is dynamic in batch and lengths)."""
     return {"graph_sha256": hashlib.sha256(graph_text.encode()).hexdigest(),
-            "target": a.target, "splits": a.splits}
+            "target": a.target, "splits": a.splits,
+            "tensor_cores": a.tensor_cores}
 
 
 def bundle_key(a, graph_text):
@@ -262,6 +267,8 @@ def compile_bundle(a, graph_text, graph_path, bundle_dir):
     cmd = [a.compile, graph_path, f"--target={a.target}", "-o", bundle_dir]
     if a.splits:
         cmd.append(f"--splits={a.splits}")
+    if a.tensor_cores == "off" and a.target != "cpu":
+        cmd.append("--tensor-cores=false")
     run_command(cmd, timeout=a.timeout)
     with open(os.path.join(bundle_dir, "source-graph.mlir"), "w") as f:
         f.write(graph_text)
@@ -338,10 +345,35 @@ def slot_of(inputs, b, pos, page_size):
     return inputs["lookup_table"][b, pos // page_size], pos % page_size
 
 
-def rule_splits(num_sms, batch, kv_heads, num_keys):
-    """convert-kvcache-to-gpu's split rule with its default options (four
-    128-thread CTAs per SM, splits-cap 64, splits of at least 256 keys)."""
-    slots = min(max(num_sms * 4 // max(batch * kv_heads, 1), 1), 64)
+def uses_tensor_cores(a):
+    """convert-kvcache-to-gpu's decodeUsesTensorCores."""
+    return (a.target != "cpu" and a.tensor_cores == "on"
+            and a.dtype in ("bf16", "f16") and a.head_dim in (64, 128))
+
+
+def ctas_per_sm(a):
+    """decodeBlocksPerSM with 128-thread CTAs: three on tensor cores (two
+    on sm_8x), four on CUDA cores."""
+    if not uses_tensor_cores(a):
+        return 4
+    return 2 if a.target.startswith("sm_8") else 3
+
+
+def rule_splits(a, batch, num_keys):
+    """convert-kvcache-to-gpu's split rule with its default options: the
+    fill count (ctas_per_sm on every SM), or the smallest of the next 16
+    counts whose waves are >= 90% busy; splits-cap 64; splits of at least
+    256 keys."""
+    target = a.num_sms * ctas_per_sm(a)
+    per_split = max(batch * a.kv_heads, 1)
+    fill = max(1, target // per_split)
+
+    def efficient(n):
+        waves = -(-per_split * n // target)
+        return 10 * per_split * n >= 9 * waves * target
+
+    chosen = next((n for n in range(fill, fill + 16) if efficient(n)), fill)
+    slots = max(1, min(64, chosen))
     return min(slots, max(1, num_keys // 256))
 
 
@@ -351,7 +383,7 @@ def expected_splits(a, context, prompt):
     if a.target == "cpu":
         return 1
     total = [c + n for c, n in zip(context, prompt)]
-    return rule_splits(a.num_sms, len(context), a.kv_heads, max(total, default=0))
+    return rule_splits(a, len(context), max(total, default=0))
 
 
 def dominant_position(a, total, splits):
@@ -360,6 +392,8 @@ def dominant_position(a, total, splits):
     if a.dominant == "page":
         return min(total - 1, a.page_size)  # first key of the second page
     chunk = -(-total // max(splits, 1))
+    if uses_tensor_cores(a):
+        chunk = -(-chunk // 16) * 16  # whole 16-key tiles
     return min(total - 1, chunk)  # first key of the second split
 
 

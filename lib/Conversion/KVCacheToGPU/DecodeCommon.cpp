@@ -1,0 +1,172 @@
+//===- DecodeCommon.cpp - What the two decode kernels share ---------------===//
+
+#include "DecodeCommon.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kvcache::gpukernels;
+
+DecodeFrame kvcache::gpukernels::beginDecodeKernel(
+    Emitter &e, StringRef name, TypeRange argTypes, const KernelShape &shape,
+    int64_t rowsPerChunk, int64_t minBlocksPerSM, int64_t keyAlign,
+    function_ref<void(DecodeFrame &)> body) {
+  MLIRContext *ctx = e.b.getContext();
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  Type f32 = e.b.getF32Type();
+  DecodeFrame frame;
+  frame.warps = shape.blockSize / 32;
+  frame.rowsPerChunk = rowsPerChunk;
+  SmallVector<Type> buffers = {
+      MemRefType::get({shape.blockSize}, e.b.getI32Type(), nullptr, workgroup),
+      MemRefType::get({frame.warps * rowsPerChunk * shape.headDim}, f32,
+                      nullptr, workgroup),
+      MemRefType::get({frame.warps * rowsPerChunk * 2}, f32, nullptr,
+                      workgroup)};
+  frame.kernel = createKernel(e.b, e.loc, name, argTypes, buffers,
+                              shape.blockSize, minBlocksPerSM);
+  frame.pageIds = frame.kernel.getWorkgroupAttributions()[0];
+  frame.warpAcc = frame.kernel.getWorkgroupAttributions()[1];
+  frame.warpMaxSum = frame.kernel.getWorkgroupAttributions()[2];
+
+  frame.tid = e.threadId();
+  frame.lane = e.remU(frame.tid, e.index(32));
+  frame.warp = e.divU(frame.tid, e.index(32));
+  frame.split = e.blockId(gpu::Dimension::x);
+  frame.kvHead = e.blockId(gpu::Dimension::y);
+  frame.request = e.blockId(gpu::Dimension::z);
+  frame.numPartitions = frame.arg(kDecodeNumPartitions);
+
+  // Partitions past the active count exit: the grid keeps its shape whatever
+  // the context length.
+  e.ifThen(e.ult(frame.split, frame.numPartitions), [&] {
+    Value offsets = frame.arg(kDecodeRowOffsets);
+    frame.first = e.loadUnsigned(offsets, frame.request);
+    Value numTokens = e.sub(
+        e.loadUnsigned(offsets, e.add(frame.request, e.index(1))), frame.first);
+    frame.cacheLength =
+        e.loadUnsigned(frame.arg(kDecodeCacheLengths), frame.request);
+    frame.numKeys = e.add(frame.cacheLength, numTokens);
+    // Equal chunks of the request's keys, as convert-kvcache-to-loops cuts,
+    // rounded up to whole key tiles of the kernel (the last splits may then
+    // be empty: they write an empty state).
+    Value chunk = e.ceilDivU(frame.numKeys, frame.numPartitions);
+    if (keyAlign > 1)
+      chunk = e.mul(e.ceilDivU(chunk, e.index(keyAlign)), e.index(keyAlign));
+    frame.splitBegin = e.minU(e.mul(frame.split, chunk), frame.numKeys);
+    frame.splitEnd = e.minU(e.add(frame.splitBegin, chunk), frame.numKeys);
+    frame.numRows = e.mul(numTokens, e.index(shape.groupSize()));
+    body(frame);
+  });
+  return frame;
+}
+
+std::pair<Value, Value>
+kvcache::gpukernels::queryRowAndHead(Emitter &e, const DecodeFrame &frame,
+                                     const KernelShape &shape, Value flat) {
+  Value group = e.index(shape.groupSize());
+  Value qRow = e.add(frame.first, e.divU(flat, group));
+  Value qHead = e.add(e.mul(frame.kvHead, group), e.remU(flat, group));
+  return {qRow, qHead};
+}
+
+SmallVector<Value>
+kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
+                                   const KernelShape &shape, Value keyEnd,
+                                   ValueRange state, WindowBody body) {
+  Value pageSize = e.index(shape.pageSize);
+  Value firstPage = e.divU(frame.splitBegin, pageSize);
+  Value endPage = e.ceilDivU(keyEnd, pageSize);
+  Value windowPages = e.index(shape.blockSize);
+  return e.loop(firstPage, endPage, windowPages, state,
+                [&](Value window, ValueRange values) {
+                  e.ifThen(e.ult(frame.tid, e.sub(endPage, window)), [&] {
+                    e.store(e.load(frame.arg(kDecodeLookupTable),
+                                   {frame.request, e.add(window, frame.tid)}),
+                            frame.pageIds, frame.tid);
+                  });
+                  e.barrier();
+                  Value windowBegin =
+                      e.maxU(frame.splitBegin, e.mul(window, pageSize));
+                  Value windowEnd = e.minU(
+                      keyEnd, e.mul(e.add(window, windowPages), pageSize));
+                  SmallVector<Value> result =
+                      body(window, windowBegin, windowEnd, values);
+                  // The next window overwrites the ids this one reads.
+                  e.barrier();
+                  return result;
+                });
+}
+
+void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,
+                                      const KernelShape &shape, int64_t rows,
+                                      Value chunkStart) {
+  e.barrier();
+  int64_t width = shape.vectorWidth();
+  int64_t headDim = shape.headDim;
+  // Thread t merges the warps' states for (row, vector) pairs t, t + block…
+  Value vectorsPerRow = e.index(shape.vectorsPerRow());
+  e.loop(
+      frame.tid, e.index(rows * shape.vectorsPerRow()),
+      e.index(shape.blockSize), [&](Value item) {
+        Value r = e.divU(item, vectorsPerRow);
+        Value lanes = e.mul(e.remU(item, vectorsPerRow), e.index(width));
+        SmallVector<Value> maxes, sums;
+        Value max = e.f32(kNoScore);
+        for (int64_t w = 0; w < frame.warps; ++w) {
+          Value base = e.mul(e.add(e.index(w * rows), r), e.index(2));
+          maxes.push_back(e.load(frame.warpMaxSum, base));
+          sums.push_back(e.load(frame.warpMaxSum, e.add(base, e.index(1))));
+          max = e.maxF(max, maxes.back());
+        }
+        Value sum = e.f32(0.0f);
+        Value acc = e.zeros(shape.f32VectorType());
+        for (int64_t w = 0; w < frame.warps; ++w) {
+          Value weight = e.exp2(e.subF(maxes[w], max));
+          sum = e.fma(sums[w], weight, sum);
+          Value partial = e.loadVector(
+              shape.f32VectorType(), frame.warpAcc,
+              e.add(e.mul(e.add(e.index(w * rows), r), e.index(headDim)),
+                    lanes));
+          acc = e.fma(e.splat(shape.f32VectorType(), weight), partial, acc);
+        }
+        // A row with no key in this split (causal limit, or a split past
+        // the request's keys) has sum 0: output 0, log-sum-exp -inf.
+        Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
+        Value inverse =
+            e.select(nonEmpty, e.divF(e.f32(1.0f), sum), e.f32(0.0f));
+        Value normalised = e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
+        Value flat = e.add(chunkStart, r);
+        e.ifThen(e.ult(flat, frame.numRows), [&] {
+          // Named values: the lambdas below capture them.
+          std::pair<Value, Value> rowHead =
+              queryRowAndHead(e, frame, shape, flat);
+          Value qRow = rowHead.first, qHead = rowHead.second;
+          e.ifThenElse(
+              e.cmp(arith::CmpIPredicate::eq, frame.numPartitions, e.index(1)),
+              [&] {
+                e.storeVector(e.truncTo(shape.elementType, normalised),
+                              frame.arg(kDecodeOut), {qRow, qHead, lanes});
+              },
+              [&] {
+                Value slots = e.gridDim(gpu::Dimension::x);
+                Value partial = e.add(
+                    e.mul(e.add(e.mul(qRow, e.index(shape.numQHeads)), qHead),
+                          slots),
+                    frame.split);
+                e.storeVector(normalised, frame.arg(kDecodePartialOut),
+                              e.add(e.mul(partial, e.index(headDim)), lanes));
+                e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
+                         [&] {
+                           Value lse = e.select(
+                               nonEmpty, e.addF(max, e.log2(sum)),
+                               e.f32(-std::numeric_limits<float>::infinity()));
+                           e.store(lse, frame.arg(kDecodePartialLse), partial);
+                         });
+              });
+        });
+      });
+  // The next chunk overwrites the warps' states.
+  e.barrier();
+}
