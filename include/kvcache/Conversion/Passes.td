@@ -54,7 +54,9 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
       lazily (only when it grows by more than 2^8). For bf16/f16 caches
       with head_dim 64 or 128 (unless `tensor-cores=false`) each warp
       takes 16 keys per step on tensor cores (`mma.sync` m16n8k16:
-      S = Q·Kᵀ, then Oᵀ = Vᵀ·Pᵀ with P kept in the lanes that computed it);
+      S = Q·Kᵀ, then Oᵀ = Vᵀ·Pᵀ with P kept in the lanes that computed it),
+      for up to 8 query rows at once (16 in the multi-token variant, so
+      speculative-decoding queries of a GQA group read K/V once);
       otherwise on CUDA cores, a step's dot products reduce-scattered over
       a key's lanes;
       partitions past the active count exit early, so the launch shape does

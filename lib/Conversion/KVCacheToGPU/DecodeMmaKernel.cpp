@@ -9,29 +9,31 @@
 //
 // Each warp takes a tile of 16 consecutive keys per step; the CTA's warps
 // take consecutive tiles. Lane = 4 g + t (PTX's groupID and thread in
-// group). A chunk holds up to 8 query rows (the GQA group, or token x group
-// rows of a multi-token query); rows past the chunk's end are zeros.
+// group). A chunk holds the query rows the kernel keeps in registers: up to
+// 8 for one-token queries (the GQA group), 16 for multi-token ones (token x
+// group rows), in one or two halves of 8 (rows h·8 + 0..7); rows past the
+// chunk's end are zeros.
 //
-//   S = Q Kᵀ (M = 16 query rows, of which the chunk's rows 0..7 are real,
-//   N = 8 keys, K = 16 dims; two N tiles): the A fragment is q, loaded once
-//   per chunk; the B fragment is the keys' rows as stored, because the
-//   contraction order over head_dim is free: lane (g, t) loads 16 bytes of
-//   key g (and 8 + g) at dims 32 p + 8 t for p < head_dim / 32, and the q
-//   fragment holds the same dims of row g. A lane's S values are then row
-//   g's scores of keys 2t, 2t+1 (tile 0) and 8+2t, 8+2t+1 (tile 1).
+//   S = Q Kᵀ (M = 16 query rows, N = 8 keys, K = 16 dims; two N tiles): the
+//   A fragment is q, loaded once per chunk; the B fragment is the keys' rows
+//   as stored, because the contraction order over head_dim is free: lane
+//   (g, t) loads 16 bytes of key g (and 8 + g) at dims 32 p + 8 t for p <
+//   head_dim / 32, and the q fragment holds the same dims of rows g and
+//   8 + g. A lane's S values are then rows g's and 8 + g's scores of keys
+//   2t, 2t+1 (tile 0) and 8+2t, 8+2t+1 (tile 1).
 //
-//   Oᵀ = Vᵀ Pᵀ (M = 16 dims, N = 8 query rows, K = 16 keys): the B fragment
-//   (keys 2t, 2t+1, 2t+8, 2t+9 of row g) is exactly the P a lane computed
-//   from its S values, so P never moves between lanes (as in
-//   FlashAttention-2, transposed). The A fragment pairs two keys of one
+//   Oᵀ = Vᵀ Pᵀ (M = 16 dims, N = 8 query rows of a half, K = 16 keys): the
+//   B fragment (keys 2t, 2t+1, 2t+8, 2t+9 of row g of the half) is exactly
+//   the P a lane computed from its S values, so P never moves between lanes
+//   (as in FlashAttention-2, transposed). The A fragment pairs two keys of one
 //   dim in each 32-bit register: lane (g, t) loads 16 bytes (dims 64 c +
 //   8 g ...) of keys 2t, 2t+1, 2t+8, 2t+9 and packs halves (one prmt
 //   each). M tile (c, r) holds dims 64 c + 8 g + 2 r (rows g) and + 1 (rows
 //   g + 8), so each lane ends with 8 consecutive dims of query rows 2t and
-//   2t+1: 16-byte stores to workgroup memory.
+//   2t+1 of each half: 16-byte stores to workgroup memory.
 //
-// Softmax: lane (g, t) keeps row g's running max (the same in its four
-// lanes) and its share of row g's sum, in log2 units (S is scaled by
+// Softmax: lane (g, t) keeps rows g's and 8 + g's running max (the same in
+// its four lanes) and its share of their sums, in log2 units (S is scaled by
 // scale * log2(e)). The max is lazy as in DecodeKernel.cpp: the warp
 // rescales only when some row's max grows by more than 2^8, so P <= 2^8,
 // which P's 16-bit type holds; the sum adds P as rounded for the product.
@@ -57,30 +59,35 @@ namespace {
 
 /// Keys per warp step (the mma's K for P·V, two N tiles for Q·Kᵀ).
 constexpr int64_t kTileKeys = 16;
-/// Query rows per chunk: the N of the P·V product.
-constexpr int64_t kMaxRows = 8;
+/// Query rows per half: the N of the P·V product.
+constexpr int64_t kHalfRows = 8;
 /// Log2 units a row's max may grow before the warp rescales.
 constexpr float kLazyRescale = 8.0f;
 
-/// The online-softmax state of a lane: row g's max and partial sum, and
-/// the Oᵀ accumulators acc[m][0..3] of the M tiles.
+/// The online-softmax state of a lane: per half h, row h·8 + g's max and
+/// partial sum, and the Oᵀ accumulators acc[h][m][0..3] of the M tiles.
 struct MmaState {
-  Value max, sum;
-  SmallVector<SmallVector<Value>> acc;
+  SmallVector<Value> max, sum;
+  SmallVector<SmallVector<SmallVector<Value>>> acc;
 
   SmallVector<Value> flatten() const {
-    SmallVector<Value> values = {max, sum};
-    for (const auto &tile : acc)
-      llvm::append_range(values, tile);
+    SmallVector<Value> values(max);
+    llvm::append_range(values, sum);
+    for (const auto &half : acc)
+      for (const auto &tile : half)
+        llvm::append_range(values, tile);
     return values;
   }
-  static MmaState unflatten(ValueRange values, int64_t mTiles) {
+  static MmaState unflatten(ValueRange values, int64_t halves, int64_t mTiles) {
     MmaState state;
-    state.max = values[0];
-    state.sum = values[1];
-    for (int64_t m = 0; m < mTiles; ++m)
-      state.acc.emplace_back(values.begin() + 2 + 4 * m,
-                             values.begin() + 2 + 4 * (m + 1));
+    state.max.assign(values.begin(), values.begin() + halves);
+    state.sum.assign(values.begin() + halves, values.begin() + 2 * halves);
+    auto next = values.begin() + 2 * halves;
+    for (int64_t h = 0; h < halves; ++h) {
+      state.acc.emplace_back();
+      for (int64_t m = 0; m < mTiles; ++m, next += 4)
+        state.acc[h].emplace_back(next, next + 4);
+    }
     return state;
   }
 };
@@ -89,40 +96,52 @@ class DecodeMmaKernelBuilder {
 public:
   DecodeMmaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape,
                          bool multiToken)
-      : e(b, loc), shape(shape),
-        rows(multiToken ? kMaxRows : std::min(shape.groupSize(), kMaxRows)),
-        kWords(shape.headDim / 32), vChunks(shape.headDim / 64),
-        mTiles(shape.headDim / 16) {}
+      : e(b, loc), shape(shape), multiToken(multiToken),
+        rows(multiToken ? 2 * kHalfRows
+                        : std::min(shape.groupSize(), kHalfRows)),
+        halves(llvm::divideCeil(rows, kHalfRows)), kWords(shape.headDim / 32),
+        vChunks(shape.headDim / 64), mTiles(shape.headDim / 16) {}
 
   gpu::GPUFuncOp build(StringRef name, TypeRange argTypes);
 
 private:
   void processChunk(Value chunkStart);
+  /// One 16-key tile; `rowLimit[h]` is row h·8 + g's causal key limit.
   MmaState step(Value tile, bool masked, Value window, Value windowEnd,
-                Value rowLimit, MmaState state);
+                ArrayRef<Value> rowLimit, MmaState state);
   /// The (page, slot) of key `tile + label`; masked tiles clamp the key to
   /// the window's last one.
   std::pair<Value, Value> keySlot(Value tile, Value label, bool masked,
                                   Value window, Value windowEnd);
   void writeWarpState(const MmaState &state);
 
+  MmaState unflatten(ValueRange values) const {
+    return MmaState::unflatten(values, halves, mTiles);
+  }
+
   Emitter e;
   const KernelShape &shape;
-  int64_t rows;
+  bool multiToken;
+  /// Query rows per chunk, in halves of kHalfRows.
+  int64_t rows, halves;
   /// 16-byte K vectors per lane per key, V vectors per lane per key, and
   /// M tiles (16 dims each) of Oᵀ.
   int64_t kWords, vChunks, mTiles;
   DecodeFrame frame;
   Value g, t;
-  /// The chunk's q fragments: qLo[s], qHi[s] for k step s (rows g).
-  SmallVector<Value> qLo, qHi;
+  /// The chunk's q fragments: qLo[h][s], qHi[h][s] for k step s, rows
+  /// h·8 + g (zeros past the chunk's rows).
+  SmallVector<SmallVector<Value>> qLo, qHi;
 };
 
 gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
                                              TypeRange argTypes) {
+  // The multi-token kernel's 16 rows take twice the accumulators: two CTAs
+  // per SM.
+  int64_t ctas = multiToken ? std::max<int64_t>(1, 2 * 128 / shape.blockSize)
+                            : decodeBlocksPerSM(shape);
   return beginDecodeKernel(
-             e, name, argTypes, shape, rows, decodeBlocksPerSM(shape),
-             kTileKeys,
+             e, name, argTypes, shape, rows, ctas, kTileKeys,
              [&](DecodeFrame &begun) {
                frame = begun;
                g = e.divU(frame.lane, e.index(4));
@@ -136,34 +155,40 @@ gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
 void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
   Value group = e.index(shape.groupSize());
   Value lastRow = e.sub(frame.numRows, e.index(1));
-  // Row g of the chunk; lanes past the chunk's rows hold zeros.
-  Value rowValid = e.ult(g, e.index(rows));
-  Value flat = e.minU(e.add(chunkStart, e.minU(g, e.index(rows - 1))), lastRow);
-  auto [qRow, qHead] = queryRowAndHead(e, frame, shape, flat);
   Type i32 = e.b.getI32Type();
   Value zero = e.i32(0);
-  qLo.clear();
-  qHi.clear();
-  for (int64_t p = 0; p < kWords; ++p) {
-    Value vector = e.loadVector(
-        shape.vectorType(), frame.arg(kDecodeQ),
-        {qRow, qHead, e.add(e.index(32 * p), e.mul(t, e.index(8)))});
-    Value words = e.bitcast(VectorType::get({4}, i32), vector);
-    for (int64_t w = 0; w < 4; ++w) {
-      Value word = e.select(rowValid, e.extract(words, w), zero);
-      (w % 2 == 0 ? qLo : qHi).push_back(word);
+  auto limitOf = [&](Value row) {
+    return e.add(frame.cacheLength, e.add(e.divU(row, group), e.index(1)));
+  };
+  // Rows h·8 + g of the chunk; lanes past the chunk's rows hold zeros.
+  // Causal: a row sees keys below cacheLength + token + 1.
+  SmallVector<Value> rowLimit;
+  qLo.assign(halves, {});
+  qHi.assign(halves, {});
+  for (int64_t h = 0; h < halves; ++h) {
+    Value row = e.add(g, e.index(h * kHalfRows));
+    Value rowValid = e.ult(row, e.index(rows));
+    Value flat =
+        e.minU(e.add(chunkStart, e.minU(row, e.index(rows - 1))), lastRow);
+    auto [qRow, qHead] = queryRowAndHead(e, frame, shape, flat);
+    for (int64_t p = 0; p < kWords; ++p) {
+      Value vector = e.loadVector(
+          shape.vectorType(), frame.arg(kDecodeQ),
+          {qRow, qHead, e.add(e.index(32 * p), e.mul(t, e.index(8)))});
+      Value words = e.bitcast(VectorType::get({4}, i32), vector);
+      for (int64_t w = 0; w < 4; ++w) {
+        Value word = e.select(rowValid, e.extract(words, w), zero);
+        (w % 2 == 0 ? qLo : qHi)[h].push_back(word);
+      }
     }
+    rowLimit.push_back(shape.causal ? limitOf(flat) : frame.numKeys);
   }
 
-  // Causal: row g sees keys below cacheLength + token + 1; keys below the
-  // chunk's first row's limit need no mask for any row.
-  Value rowLimit = frame.numKeys, maskFree = frame.numKeys;
+  // Keys below the chunk's first row's limit need no mask for any row; its
+  // last row sees the most keys.
+  Value maskFree = frame.numKeys;
   Value keyEnd = frame.splitEnd;
   if (shape.causal) {
-    auto limitOf = [&](Value row) {
-      return e.add(frame.cacheLength, e.add(e.divU(row, group), e.index(1)));
-    };
-    rowLimit = limitOf(flat);
     maskFree = limitOf(chunkStart);
     Value chunkLast = e.sub(
         e.minU(e.add(chunkStart, e.index(rows)), frame.numRows), e.index(1));
@@ -171,9 +196,10 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
   }
 
   MmaState state;
-  state.max = e.f32(kNoScore);
-  state.sum = e.f32(0.0f);
-  state.acc.assign(mTiles, SmallVector<Value>(4, e.f32(0.0f)));
+  state.max.assign(halves, e.f32(kNoScore));
+  state.sum.assign(halves, e.f32(0.0f));
+  state.acc.assign(halves, SmallVector<SmallVector<Value>>(
+                               mTiles, SmallVector<Value>(4, e.f32(0.0f))));
 
   SmallVector<Value> result = streamWindows(
       e, frame, shape, keyEnd, state.flatten(),
@@ -193,20 +219,20 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
         SmallVector<Value> main = e.loop(
             lb, mainEnd, stride, values, [&](Value tile, ValueRange current) {
               return step(tile, /*masked=*/false, window, windowEnd, rowLimit,
-                          MmaState::unflatten(current, mTiles))
+                          unflatten(current))
                   .flatten();
             });
         return e.loop(mainEnd, windowEnd, stride, main,
                       [&](Value tile, ValueRange current) {
                         return step(tile, /*masked=*/true, window, windowEnd,
-                                    rowLimit,
-                                    MmaState::unflatten(current, mTiles))
+                                    rowLimit, unflatten(current))
                             .flatten();
                       });
       });
-  MmaState final = MmaState::unflatten(result, mTiles);
-  // Row g's sum over the keys of the four lanes t.
-  final.sum = e.groupSum(final.sum, 4);
+  MmaState final = unflatten(result);
+  // Each row's sum over the keys of its four lanes t.
+  for (Value &sum : final.sum)
+    sum = e.groupSum(sum, 4);
   writeWarpState(final);
   finishChunk(e, frame, shape, rows, chunkStart);
 }
@@ -232,7 +258,7 @@ std::pair<Value, Value> DecodeMmaKernelBuilder::keySlot(Value tile, Value label,
 }
 
 MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
-                                      Value windowEnd, Value rowLimit,
+                                      Value windowEnd, ArrayRef<Value> rowLimit,
                                       MmaState state) {
   Value kvBlocks = frame.arg(kDecodeKvBlocks), layer = frame.arg(kDecodeLayer);
   Type i32 = e.b.getI32Type();
@@ -261,88 +287,97 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
                         e.add(e.index(64 * c), e.mul(g, e.index(8)))}));
   }
 
-  // S = Q Kᵀ, two N tiles of 8 keys; the lane's scores are row g's, keys
-  // 8 j + 2 t + i.
+  // S = Q Kᵀ, two N tiles of 8 keys: s[j][2h + i] is row h·8 + g's score
+  // of key 8 j + 2 t + i.
   Value zero = e.i32(0);
   Value scale = e.f32(shape.scale * kLog2E);
-  SmallVector<Value> scores;
   SmallVector<SmallVector<Value, 4>> s(2, SmallVector<Value, 4>(4, e.f32(0)));
   for (int64_t k = 0; k < 2 * kWords; ++k)
     for (int64_t j = 0; j < 2; ++j) {
       Value b0 = e.extract(kVectors[j][k / 2], 2 * (k % 2));
       Value b1 = e.extract(kVectors[j][k / 2], 2 * (k % 2) + 1);
-      s[j] = e.mma16816(shape.elementType, {qLo[k], zero, qHi[k], zero},
+      Value lo1 = halves > 1 ? qLo[1][k] : zero;
+      Value hi1 = halves > 1 ? qHi[1][k] : zero;
+      s[j] = e.mma16816(shape.elementType, {qLo[0][k], lo1, qHi[0][k], hi1},
                         {b0, b1}, s[j]);
     }
+  // scores[h][2 j + i].
   Value noScore = e.f32(-std::numeric_limits<float>::infinity());
-  for (int64_t j = 0; j < 2; ++j)
-    for (int64_t i = 0; i < 2; ++i) {
-      Value score = e.mulF(s[j][i], scale);
-      if (masked) {
-        Value key =
-            e.add(tile, e.add(e.mul(t, e.index(2)), e.index(8 * j + i)));
-        Value valid = e.ult(key, windowEnd);
-        if (shape.causal)
-          valid = e.andI(valid, e.ult(key, rowLimit));
-        score = e.select(valid, score, noScore);
+  SmallVector<SmallVector<Value>> scores(halves);
+  for (int64_t h = 0; h < halves; ++h)
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t i = 0; i < 2; ++i) {
+        Value score = e.mulF(s[j][2 * h + i], scale);
+        if (masked) {
+          Value key =
+              e.add(tile, e.add(e.mul(t, e.index(2)), e.index(8 * j + i)));
+          Value valid = e.ult(key, windowEnd);
+          if (shape.causal)
+            valid = e.andI(valid, e.ult(key, rowLimit[h]));
+          score = e.select(valid, score, noScore);
+        }
+        scores[h].push_back(score);
       }
-      scores.push_back(score);
-    }
 
-  // Row g's max over the tile (its four lanes), and the lazy rescale.
-  Value tileMax =
-      e.maxF(e.maxF(scores[0], scores[1]), e.maxF(scores[2], scores[3]));
-  tileMax = e.groupMax(tileMax, 4);
-  Value newMax = e.maxF(state.max, tileMax);
-  Value grows =
-      arith::ExtUIOp::create(e.b, e.loc, i32,
-                             e.cmpF(arith::CmpFPredicate::OGT, newMax,
-                                    e.addF(state.max, e.f32(kLazyRescale))));
+  // Each row's max over the tile (its four lanes), and the lazy rescale.
+  SmallVector<Value> newMax;
+  Value grows;
+  for (int64_t h = 0; h < halves; ++h) {
+    const auto &row = scores[h];
+    Value tileMax = e.maxF(e.maxF(row[0], row[1]), e.maxF(row[2], row[3]));
+    newMax.push_back(e.maxF(state.max[h], e.groupMax(tileMax, 4)));
+    Value rowGrows = e.cmpF(arith::CmpFPredicate::OGT, newMax[h],
+                            e.addF(state.max[h], e.f32(kLazyRescale)));
+    grows = grows ? e.orI(grows, rowGrows) : rowGrows;
+  }
   // Any row of the warp: the four lanes of a row agree.
+  grows = arith::ExtUIOp::create(e.b, e.loc, i32, grows);
   for (int64_t offset = 4; offset < 32; offset *= 2)
     grows = e.orI(grows, e.shuffleXor(grows, offset));
   SmallVector<Value> current = state.flatten();
-  state = MmaState::unflatten(
-      e.ifThenElse(
-          e.cmp(arith::CmpIPredicate::ne, grows, zero),
-          ValueRange(current).getTypes(),
-          [&] {
-            MmaState next = state;
-            Value alpha = e.exp2(e.subF(state.max, newMax));
-            next.max = newMax;
-            next.sum = e.mulF(state.sum, alpha);
-            // The lane's accumulators are rows 2t and 2t+1, whose maxes
-            // live in lanes 8t and 8t + 4.
-            Value alpha0 = e.shuffleIdx(alpha, e.mul(t, e.index(8)));
-            Value alpha1 =
-                e.shuffleIdx(alpha, e.add(e.mul(t, e.index(8)), e.index(4)));
-            for (auto &tileAcc : next.acc)
-              for (int64_t i = 0; i < 4; ++i)
-                tileAcc[i] = e.mulF(tileAcc[i], i % 2 == 0 ? alpha0 : alpha1);
-            return next.flatten();
-          },
-          [&] { return current; }),
-      mTiles);
+  state = unflatten(e.ifThenElse(
+      e.cmp(arith::CmpIPredicate::ne, grows, zero),
+      ValueRange(current).getTypes(),
+      [&] {
+        MmaState next = state;
+        for (int64_t h = 0; h < halves; ++h) {
+          Value alpha = e.exp2(e.subF(state.max[h], newMax[h]));
+          next.max[h] = newMax[h];
+          next.sum[h] = e.mulF(state.sum[h], alpha);
+          // The lane's accumulators are rows h·8 + 2t and + 2t+1, whose
+          // maxes live in lanes 8t and 8t + 4.
+          Value alpha0 = e.shuffleIdx(alpha, e.mul(t, e.index(8)));
+          Value alpha1 =
+              e.shuffleIdx(alpha, e.add(e.mul(t, e.index(8)), e.index(4)));
+          for (auto &tileAcc : next.acc[h])
+            for (int64_t i = 0; i < 4; ++i)
+              tileAcc[i] = e.mulF(tileAcc[i], i % 2 == 0 ? alpha0 : alpha1);
+        }
+        return next.flatten();
+      },
+      [&] { return current; }));
 
   // P, rounded to the cache's type for the product; the sum adds P as
-  // rounded.
+  // rounded. pWords[h] is the half's B fragment.
   auto pairType = VectorType::get({2}, e.b.getF32Type());
-  SmallVector<Value> pWords;
-  for (int64_t j = 0; j < 2; ++j) {
-    SmallVector<Value> pair;
-    for (int64_t i = 0; i < 2; ++i)
-      pair.push_back(e.exp2(e.subF(scores[2 * j + i], state.max)));
-    // One cvt.rn.bf16x2.f32 (f16x2) for the pair.
-    Value packed =
-        e.truncTo(shape.elementType,
-                  vector::FromElementsOp::create(e.b, e.loc, pairType, pair));
-    Value rounded = e.extToF32(packed);
-    for (int64_t i = 0; i < 2; ++i)
-      state.sum = e.addF(state.sum, e.extract(rounded, i));
-    pWords.push_back(e.bitcast(i32, packed));
-  }
+  SmallVector<SmallVector<Value>> pWords(halves);
+  for (int64_t h = 0; h < halves; ++h)
+    for (int64_t j = 0; j < 2; ++j) {
+      SmallVector<Value> pair;
+      for (int64_t i = 0; i < 2; ++i)
+        pair.push_back(e.exp2(e.subF(scores[h][2 * j + i], state.max[h])));
+      // One cvt.rn.bf16x2.f32 (f16x2) for the pair.
+      Value packed =
+          e.truncTo(shape.elementType,
+                    vector::FromElementsOp::create(e.b, e.loc, pairType, pair));
+      Value rounded = e.extToF32(packed);
+      for (int64_t i = 0; i < 2; ++i)
+        state.sum[h] = e.addF(state.sum[h], e.extract(rounded, i));
+      pWords[h].push_back(e.bitcast(i32, packed));
+    }
 
-  // Oᵀ += Vᵀ Pᵀ: M tile (c, r) holds dims 64 c + 8 g + 2 r (+ 1).
+  // Oᵀ += Vᵀ Pᵀ: M tile (c, r) holds dims 64 c + 8 g + 2 r (+ 1); one
+  // product per half of the rows.
   for (int64_t c = 0; c < vChunks; ++c)
     for (int64_t r = 0; r < 4; ++r) {
       const auto &v = vVectors;
@@ -350,9 +385,12 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
                               e.pack16(v[0][c], 2 * r + 1, v[1][c], 2 * r + 1),
                               e.pack16(v[2][c], 2 * r, v[3][c], 2 * r),
                               e.pack16(v[2][c], 2 * r + 1, v[3][c], 2 * r + 1)};
-      SmallVector<Value, 4> d =
-          e.mma16816(shape.elementType, a, pWords, state.acc[4 * c + r]);
-      state.acc[4 * c + r].assign(d.begin(), d.end());
+      for (int64_t h = 0; h < halves; ++h) {
+        auto &acc = state.acc[h][4 * c + r];
+        SmallVector<Value, 4> d =
+            e.mma16816(shape.elementType, a, pWords[h], acc);
+        acc.assign(d.begin(), d.end());
+      }
     }
   return state;
 }
@@ -360,35 +398,39 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
 void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
   int64_t headDim = shape.headDim;
   auto f32x4 = VectorType::get({4}, e.b.getF32Type());
-  // Rows 2t and 2t+1: dims 64 c + 8 g + 2 r (+ 1) of M tile (c, r).
-  for (int64_t i = 0; i < 2; ++i) {
-    Value row = e.add(e.mul(t, e.index(2)), e.index(i));
-    e.ifThen(e.ult(row, e.index(rows)), [&] {
-      Value rowBase =
-          e.mul(e.add(e.mul(frame.warp, e.index(rows)), row), e.index(headDim));
-      for (int64_t c = 0; c < vChunks; ++c)
-        for (int64_t half = 0; half < 2; ++half) {
-          SmallVector<Value> dims;
-          for (int64_t r = 2 * half; r < 2 * half + 2; ++r) {
-            dims.push_back(state.acc[4 * c + r][i]);
-            dims.push_back(state.acc[4 * c + r][2 + i]);
+  // Rows h·8 + 2t and + 2t+1: dims 64 c + 8 g + 2 r (+ 1) of M tile (c, r).
+  for (int64_t h = 0; h < halves; ++h)
+    for (int64_t i = 0; i < 2; ++i) {
+      Value row = e.add(e.mul(t, e.index(2)), e.index(h * kHalfRows + i));
+      e.ifThen(e.ult(row, e.index(rows)), [&] {
+        Value rowBase = e.mul(e.add(e.mul(frame.warp, e.index(rows)), row),
+                              e.index(headDim));
+        for (int64_t c = 0; c < vChunks; ++c)
+          for (int64_t quad = 0; quad < 2; ++quad) {
+            SmallVector<Value> dims;
+            for (int64_t r = 2 * quad; r < 2 * quad + 2; ++r) {
+              dims.push_back(state.acc[h][4 * c + r][i]);
+              dims.push_back(state.acc[h][4 * c + r][2 + i]);
+            }
+            Value vector =
+                vector::FromElementsOp::create(e.b, e.loc, f32x4, dims);
+            Value dim = e.add(e.index(64 * c + 4 * quad), e.mul(g, e.index(8)));
+            e.storeVector(vector, frame.warpAcc, e.add(rowBase, dim));
           }
-          Value vector =
-              vector::FromElementsOp::create(e.b, e.loc, f32x4, dims);
-          Value dim = e.add(e.index(64 * c + 4 * half), e.mul(g, e.index(8)));
-          e.storeVector(vector, frame.warpAcc, e.add(rowBase, dim));
-        }
-    });
+      });
+    }
+  // Row h·8 + g's (max, sum) from its lane t = 0.
+  for (int64_t h = 0; h < halves; ++h) {
+    Value row = e.add(g, e.index(h * kHalfRows));
+    e.ifThen(e.andI(e.cmp(arith::CmpIPredicate::eq, t, e.index(0)),
+                    e.ult(row, e.index(rows))),
+             [&] {
+               Value base = e.mul(e.add(e.mul(frame.warp, e.index(rows)), row),
+                                  e.index(2));
+               e.store(state.max[h], frame.warpMaxSum, base);
+               e.store(state.sum[h], frame.warpMaxSum, e.add(base, e.index(1)));
+             });
   }
-  // Row g's (max, sum) from its lane t = 0.
-  e.ifThen(e.andI(e.cmp(arith::CmpIPredicate::eq, t, e.index(0)),
-                  e.ult(g, e.index(rows))),
-           [&] {
-             Value base =
-                 e.mul(e.add(e.mul(frame.warp, e.index(rows)), g), e.index(2));
-             e.store(state.max, frame.warpMaxSum, base);
-             e.store(state.sum, frame.warpMaxSum, e.add(base, e.index(1)));
-           });
 }
 
 } // namespace
