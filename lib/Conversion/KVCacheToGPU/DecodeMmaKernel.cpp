@@ -10,9 +10,10 @@
 // Each warp takes a tile of 16 consecutive keys per step; the CTA's warps
 // take consecutive tiles. Lane = 4 g + t (PTX's groupID and thread in
 // group). A chunk holds the query rows the kernel keeps in registers: up to
-// 8 for one-token queries (the GQA group), 16 for multi-token ones (token x
-// group rows), in one or two halves of 8 (rows h·8 + 0..7); rows past the
-// chunk's end are zeros.
+// 16 (the GQA group of a one-token query, token x group rows of a
+// multi-token one), in one or two halves of 8 (rows h·8 + 0..7); rows past
+// the chunk's end are zeros. Two halves double the accumulators: such
+// kernels fit two CTAs per SM, one half three.
 //
 //   S = Q Kᵀ (M = 16 query rows, N = 8 keys, K = 16 dims; two N tiles): the
 //   A fragment is q, loaded once per chunk; the B fragment is the keys' rows
@@ -98,7 +99,7 @@ public:
                          bool multiToken)
       : e(b, loc), shape(shape), multiToken(multiToken),
         rows(multiToken ? 2 * kHalfRows
-                        : std::min(shape.groupSize(), kHalfRows)),
+                        : std::min(shape.groupSize(), 2 * kHalfRows)),
         halves(llvm::divideCeil(rows, kHalfRows)), kWords(shape.headDim / 32),
         vChunks(shape.headDim / 64), mTiles(shape.headDim / 16) {}
 
@@ -136,9 +137,9 @@ private:
 
 gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
                                              TypeRange argTypes) {
-  // The multi-token kernel's 16 rows take twice the accumulators: two CTAs
-  // per SM.
-  int64_t ctas = multiToken ? std::max<int64_t>(1, 2 * 128 / shape.blockSize)
+  // 16 rows (the multi-token kernel, GQA groups over 8) take twice the
+  // accumulators: two CTAs per SM.
+  int64_t ctas = halves > 1 ? std::max<int64_t>(1, 2 * 128 / shape.blockSize)
                             : decodeBlocksPerSM(shape);
   return beginDecodeKernel(
              e, name, argTypes, shape, rows, ctas, kTileKeys,
@@ -443,12 +444,13 @@ bool kvcache::gpukernels::decodeUsesTensorCores(const KernelShape &shape) {
 
 int64_t kvcache::gpukernels::decodeBlocksPerSM(const KernelShape &shape) {
   // Tensor cores: 16 keys of K and V per lane in flight take 64 registers,
-  // the accumulators 32 and q 16; three CTAs (168 registers) fit on sm_90,
-  // while sm_80's ptxas spills there and gets two. Either keeps 32+ KiB of
-  // K/V loads in flight per SM.
-  int64_t ctas = !decodeUsesTensorCores(shape) ? 4
-                 : shape.smVersion >= 90       ? 3
-                                               : 2;
+  // the accumulators of 8 rows 32 and q 16; three CTAs (168 registers) fit
+  // on sm_90, while sm_80's ptxas spills there and gets two, as do groups of
+  // more than 8 rows (twice the accumulators). Either keeps 32+ KiB of K/V
+  // loads in flight per SM.
+  int64_t ctas = !decodeUsesTensorCores(shape)                             ? 4
+                 : shape.smVersion >= 90 && shape.groupSize() <= kHalfRows ? 3
+                                                                           : 2;
   return std::max<int64_t>(1, ctas * 128 / shape.blockSize);
 }
 

@@ -1,7 +1,7 @@
 // REQUIRES: ptxas
 // Every kernel variant these shapes generate (store, decode, decode_multi,
 // combine, prefill; f16/bf16/f32; head_dim 64/128; page 16/128; GQA 1, 3, 4,
-// 8) assembles with ptxas for sm_90a and for sm_80, without spilling.
+// 8, 16) assembles with ptxas for sm_90a and for sm_80, without spilling.
 // RUN: %mlir-opt --load-pass-plugin=%kvcache_plugin --load-dialect-plugin=%kvcache_plugin %s \
 // RUN:   --pass-pipeline='builtin.module(kvcache-drop-optional-fields,convert-kvcache-to-gpu{chip=sm_90a},kvcache-expand-inputs,gpu-lower-to-nvvm-pipeline{cubin-chip=sm_90a cubin-features=+ptx80 cubin-format=isa})' \
 // RUN:   | %python %S/Inputs/extract_ptx.py > %t.sm_90a.ptx
@@ -22,30 +22,35 @@
 // NOSPILL-NOT: spill_loads={{[1-9]}}
 
 // CHECK: kernel=kvcache_combine_bf16_d128_p128_kv8_q32_causal arch=[[ARCH]] registers=
+// CHECK-NEXT: kernel=kvcache_combine_bf16_d128_p16_kv1_q16 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_combine_bf16_d64_p16_kv2_q16_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_combine_f16_d128_p16_kv4_q4 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_combine_f16_d64_p128_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_combine_f32_d128_p16_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_combine_f32_d64_p128_kv2_q6_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_bf16_d128_p128_kv8_q32_causal arch=[[ARCH]] registers=
+// CHECK-NEXT: kernel=kvcache_decode_bf16_d128_p16_kv1_q16 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_bf16_d64_p16_kv2_q16_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_f16_d128_p16_kv4_q4 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_f16_d64_p128_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_f32_d128_p16_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_f32_d64_p128_kv2_q6_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal arch=[[ARCH]] registers=
+// CHECK-NEXT: kernel=kvcache_decode_multi_bf16_d128_p16_kv1_q16 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_bf16_d64_p16_kv2_q16_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_f16_d128_p16_kv4_q4 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_f16_d64_p128_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_f32_d128_p16_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_decode_multi_f32_d64_p128_kv2_q6_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_bf16_d128_p128_kv8_q32_causal arch=[[ARCH]] registers=
+// CHECK-NEXT: kernel=kvcache_prefill_bf16_d128_p16_kv1_q16 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_bf16_d64_p16_kv2_q16_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_f16_d128_p16_kv4_q4 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_f16_d64_p128_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_f32_d128_p16_kv2_q8_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_prefill_f32_d64_p128_kv2_q6_causal arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_store_bf16_d128_p128_kv8 arch=[[ARCH]] registers=
+// CHECK-NEXT: kernel=kvcache_store_bf16_d128_p16_kv1 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_store_bf16_d64_p16_kv2 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_store_f16_d128_p16_kv4 arch=[[ARCH]] registers=
 // CHECK-NEXT: kernel=kvcache_store_f16_d64_p128_kv2 arch=[[ARCH]] registers=
@@ -56,6 +61,13 @@
 func.func @bf16_d128_p128(%kv: !bf16_d128, %layer: index, %k: memref<?x8x128xbf16>, %q: memref<?x32x128xbf16>, %offsets: memref<?xi32>) {
   kvcache.store %kv, %layer, %k, %k, %offsets : !bf16_d128, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
   kvcache.attention %kv, %layer, %q, %offsets, %q {causal} : !bf16_d128, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+!bf16_g16 = !kvcache.inputs<kv_blocks: memref<?x2x1x16x1x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @bf16_d128_p16_g16(%kv: !bf16_g16, %layer: index, %k: memref<?x1x128xbf16>, %q: memref<?x16x128xbf16>, %offsets: memref<?xi32>) {
+  kvcache.store %kv, %layer, %k, %k, %offsets : !bf16_g16, memref<?x1x128xbf16>, memref<?x1x128xbf16>, memref<?xi32>
+  kvcache.attention %kv, %layer, %q, %offsets, %q : !bf16_g16, memref<?x16x128xbf16>, memref<?xi32>, memref<?x16x128xbf16>
   return
 }
 

@@ -352,11 +352,12 @@ def uses_tensor_cores(a):
 
 
 def ctas_per_sm(a):
-    """decodeBlocksPerSM with 128-thread CTAs: three on tensor cores (two
-    on sm_8x), four on CUDA cores."""
+    """decodeBlocksPerSM with 128-thread CTAs: three on tensor cores (two on
+    sm_8x or for GQA groups over 8), four on CUDA cores."""
     if not uses_tensor_cores(a):
         return 4
-    return 2 if a.target.startswith("sm_8") else 3
+    group = a.q_heads // a.kv_heads
+    return 2 if a.target.startswith("sm_8") or group > 8 else 3
 
 
 def rule_splits(a, batch, num_keys):
