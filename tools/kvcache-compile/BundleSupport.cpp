@@ -95,6 +95,14 @@ LogicalResult kvcache::compile::finishBundle(ModuleOp module,
                            bundlePath(options, kManifestName));
 }
 
+void kvcache::compile::setGPUPipelineOptions(NVVMPipelineOptions &pipeline,
+                                             const BundleOptions &options,
+                                             StringRef chip) {
+  pipeline.chip = chip.str();
+  pipeline.splits = options.splits;
+  pipeline.tensorCores = options.tensorCores;
+}
+
 LogicalResult kvcache::compile::finishGPUBundle(
     ModuleOp module, const NVVMPipelineOptions &pipeline,
     const Manifest &manifest, const BundleOptions &options) {

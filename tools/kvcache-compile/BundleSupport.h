@@ -42,6 +42,11 @@ mlir::LogicalResult finishBundle(mlir::ModuleOp module,
                                  const Manifest &manifest,
                                  const BundleOptions &options);
 
+/// The GPU and simulator targets' pipeline options: `chip`, and what the
+/// command line sets (split count, tensor cores).
+void setGPUPipelineOptions(NVVMPipelineOptions &pipeline,
+                           const BundleOptions &options, llvm::StringRef chip);
+
 /// The end of the GPU and simulator targets, on a module after the GPU
 /// high-level pipeline (and, for the simulator, with its kernel modules
 /// already replaced by binaries): lowers the host code with

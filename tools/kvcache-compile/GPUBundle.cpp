@@ -75,9 +75,7 @@ LogicalResult kvcache::compile::compileGPUBundle(ModuleOp module,
   makePtxasFindable();
 
   NVVMPipelineOptions pipeline;
-  pipeline.chip = options.target;
-  pipeline.splits = options.splits;
-  pipeline.tensorCores = options.tensorCores;
+  setGPUPipelineOptions(pipeline, options, options.target);
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildGPUHighLevelPipeline(pm, pipeline);
       })))

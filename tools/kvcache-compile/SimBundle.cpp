@@ -89,9 +89,7 @@ LogicalResult kvcache::compile::compileSimBundle(ModuleOp module,
     return failure();
 
   NVVMPipelineOptions pipeline;
-  pipeline.chip = kSimulatedChip.str();
-  pipeline.splits = options.splits;
-  pipeline.tensorCores = options.tensorCores;
+  setGPUPipelineOptions(pipeline, options, kSimulatedChip);
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildGPUHighLevelPipeline(pm, pipeline);
       })))

@@ -93,13 +93,27 @@ struct MmaState {
   }
 };
 
+/// CTAs per SM a kernel holding `halves` halves of rows is built for: 16
+/// keys of K and V per lane in flight take 64 registers, the accumulators
+/// of a half 32 and q 16; three CTAs (168 registers) fit one half on sm_90,
+/// while sm_80's ptxas spills there and gets two, as do two halves (twice
+/// the accumulators). Either keeps 32+ KiB of K/V loads in flight per SM.
+int64_t blocksPerSM(const KernelShape &shape, int64_t halves) {
+  int64_t ctas = shape.smVersion >= 90 && halves == 1 ? 3 : 2;
+  return std::max<int64_t>(1, ctas * 128 / shape.blockSize);
+}
+
+/// Query rows a one-token chunk holds: the GQA group, up to two halves.
+int64_t oneTokenRows(const KernelShape &shape) {
+  return std::min(shape.groupSize(), 2 * kHalfRows);
+}
+
 class DecodeMmaKernelBuilder {
 public:
   DecodeMmaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape,
                          bool multiToken)
       : e(b, loc), shape(shape), multiToken(multiToken),
-        rows(multiToken ? 2 * kHalfRows
-                        : std::min(shape.groupSize(), 2 * kHalfRows)),
+        rows(multiToken ? 2 * kHalfRows : oneTokenRows(shape)),
         halves(llvm::divideCeil(rows, kHalfRows)), kWords(shape.headDim / 32),
         vChunks(shape.headDim / 64), mTiles(shape.headDim / 16) {}
 
@@ -137,12 +151,9 @@ private:
 
 gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
                                              TypeRange argTypes) {
-  // 16 rows (the multi-token kernel, GQA groups over 8) take twice the
-  // accumulators: two CTAs per SM.
-  int64_t ctas = halves > 1 ? std::max<int64_t>(1, 2 * 128 / shape.blockSize)
-                            : decodeBlocksPerSM(shape);
   return beginDecodeKernel(
-             e, name, argTypes, shape, rows, ctas, kTileKeys,
+             e, name, argTypes, shape, rows, blocksPerSM(shape, halves),
+             kTileKeys,
              [&](DecodeFrame &begun) {
                frame = begun;
                g = e.divU(frame.lane, e.index(4));
@@ -443,15 +454,9 @@ bool kvcache::gpukernels::decodeUsesTensorCores(const KernelShape &shape) {
 }
 
 int64_t kvcache::gpukernels::decodeBlocksPerSM(const KernelShape &shape) {
-  // Tensor cores: 16 keys of K and V per lane in flight take 64 registers,
-  // the accumulators of 8 rows 32 and q 16; three CTAs (168 registers) fit
-  // on sm_90, while sm_80's ptxas spills there and gets two, as do groups of
-  // more than 8 rows (twice the accumulators). Either keeps 32+ KiB of K/V
-  // loads in flight per SM.
-  int64_t ctas = !decodeUsesTensorCores(shape)                             ? 4
-                 : shape.smVersion >= 90 && shape.groupSize() <= kHalfRows ? 3
-                                                                           : 2;
-  return std::max<int64_t>(1, ctas * 128 / shape.blockSize);
+  if (!decodeUsesTensorCores(shape))
+    return std::max<int64_t>(1, 4 * 128 / shape.blockSize);
+  return blocksPerSM(shape, llvm::divideCeil(oneTokenRows(shape), kHalfRows));
 }
 
 gpu::GPUFuncOp kvcache::gpukernels::buildDecodeMmaKernel(
