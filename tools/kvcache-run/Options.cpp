@@ -37,9 +37,11 @@ const char *usage() {
       [--copy-bandwidth [BYTES]] [--bench-json FILE] [--verbose]
       Benchmarks a GPU bundle's function: N warm-up calls (default 3), then
       N timed calls (default 30; the protocol asks for >= 20), each after an
-      L2 flush (a memset of twice the device's L2). Each timed call reports
-      the kernel time (CUDA events on the runtime's stream around the call)
-      and the whole entry call (host clock, launches and syncs included).
+      L2 flush (a memset of twice the device's L2). The kernel time is
+      CUDA events on the runtime's stream around the call, queued right
+      after the flush as PyTorch benchmarks do (the host's launch cost hides
+      behind the flush); N more calls after an idle wait time the whole
+      entry call (host clock, launches and the final wait included).
       Prints medians; --kv-bytes adds GB/s = BYTES / median kernel time;
       --copy-bandwidth adds the copy bandwidth below; --bench-json writes
       every raw timing.

@@ -16,8 +16,11 @@
 //
 // Besides these, the host code's `gpu.launch_func`s become upstream's
 // `mgpu*` calls (mgpuModuleLoad / mgpuModuleUnload from the module's
-// constructor and destructor; mgpuModuleGetFunction, mgpuStreamCreate,
-// mgpuLaunchKernel, mgpuStreamSynchronize, mgpuStreamDestroy per launch).
+// constructor and destructor). Each kvcache op's kernels are async launches
+// chained on one stream with one wait: mgpuStreamCreate, then
+// mgpuModuleGetFunction and mgpuLaunchKernel per kernel, then
+// mgpuStreamSynchronize and mgpuStreamDestroy once, so the GPU does not
+// idle for a host round trip between decode and combine.
 //
 //===----------------------------------------------------------------------===//
 

@@ -27,8 +27,9 @@ void mgpuModuleUnload(kvcache::cuda::CUmodule module);
 kvcache::cuda::CUfunction mgpuModuleGetFunction(kvcache::cuda::CUmodule module,
                                                 const char *name);
 
-// Launches: mgpuModuleGetFunction, mgpuStreamCreate, mgpuLaunchKernel,
-// mgpuStreamSynchronize and mgpuStreamDestroy at every launch.
+// Launches: mgpuStreamCreate, mgpuModuleGetFunction and mgpuLaunchKernel per
+// kernel, mgpuStreamSynchronize and mgpuStreamDestroy once per kvcache op
+// (its kernels are chained on one stream).
 void mgpuLaunchKernel(kvcache::cuda::CUfunction function, intptr_t gridX,
                       intptr_t gridY, intptr_t gridZ, intptr_t blockX,
                       intptr_t blockY, intptr_t blockZ, int32_t smem,

@@ -5,10 +5,11 @@
 //
 //  - the `mgpu*` entry points that upstream MLIR's gpu-to-llvm lowering calls
 //    (CudaEntryPoints.cpp defines them as extern "C" and forwards here). The
-//    host code calls mgpuModuleGetFunction, mgpuStreamCreate,
-//    mgpuLaunchKernel, mgpuStreamSynchronize and mgpuStreamDestroy at every
-//    launch, so functions are cached per (module, name) and there is one
-//    stream: mgpuStreamCreate returns it and mgpuStreamDestroy keeps it;
+//    host code calls mgpuModuleGetFunction and mgpuLaunchKernel at every
+//    launch and mgpuStreamCreate, mgpuStreamSynchronize and
+//    mgpuStreamDestroy once per kvcache op, so functions are cached per
+//    (module, name) and there is one stream: mgpuStreamCreate returns it
+//    and mgpuStreamDestroy keeps it;
 //  - the two hooks convert-kvcache-to-gpu's host code calls: the SM count
 //    and a workspace the runtime owns (include/kvcache/Conversion/
 //    KVCacheToGPU.h has the contract).

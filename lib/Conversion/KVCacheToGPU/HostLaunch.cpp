@@ -3,8 +3,9 @@
 // Each kvcache op becomes host code in its function: it reads the bundle's
 // fields with kvcache.get, computes grid sizes and the split count from
 // dims and host fields (max_lengths, attention_dispatch_metadata), and
-// launches kernels with gpu.launch_func. Empty batches launch nothing (a
-// zero-sized grid is a launch error).
+// launches kernels with gpu.launch_func, chained on one stream with a single
+// gpu.wait per op. Empty batches launch nothing (a zero-sized grid is a
+// launch error).
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,12 +57,37 @@ Value viewF32(Emitter &e, Value workspace, Value offset, Value count) {
                                 ValueRange{count});
 }
 
+/// One kernel launch of a sequence.
+struct KernelLaunch {
+  gpu::GPUFuncOp kernel;
+  gpu::KernelDim3 grid;
+  SmallVector<Value> args;
+};
+
+/// Launches `launches` in order on one stream, then waits for the last.
+/// A synchronous gpu.launch_func waits after each kernel (upstream's host
+/// lowering synchronizes the stream after every launch), which left the GPU
+/// idle for a host round trip between decode and combine; chained async
+/// launches are ordered by the stream and the host blocks once per op.
+void launchInOrder(Emitter &e, int64_t blockSize,
+                   ArrayRef<KernelLaunch> launches) {
+  Value one = e.index(1);
+  gpu::KernelDim3 block{e.index(blockSize), one, one};
+  Type tokenType = e.b.getType<gpu::AsyncTokenType>();
+  Value token =
+      gpu::WaitOp::create(e.b, e.loc, tokenType, ValueRange()).getAsyncToken();
+  for (const KernelLaunch &launch : launches)
+    token =
+        gpu::LaunchFuncOp::create(e.b, e.loc, launch.kernel, launch.grid, block,
+                                  /*dynamicSharedMemorySize=*/Value(),
+                                  launch.args, tokenType, ValueRange{token})
+            .getAsyncToken();
+  gpu::WaitOp::create(e.b, e.loc, Type(), ValueRange{token});
+}
+
 void launch(Emitter &e, gpu::GPUFuncOp kernel, gpu::KernelDim3 grid,
             int64_t blockSize, ValueRange args) {
-  Value one = e.index(1);
-  gpu::LaunchFuncOp::create(e.b, e.loc, kernel, grid,
-                            gpu::KernelDim3{e.index(blockSize), one, one},
-                            /*dynamicSharedMemorySize=*/Value(), args);
+  launchInOrder(e, blockSize, {{kernel, grid, llvm::to_vector(args)}});
 }
 
 SmallVector<Type> typesOf(ArrayRef<Value> values) {
@@ -252,35 +278,48 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     // The one-token kernel holds fewer rows in registers (more CTAs per
     // SM); the host knows the longest query.
     gpu::KernelDim3 grid{slots, numKvHeads, batch};
+    KernelLaunch oneToken{kernels.get(KernelKind::Decode, shape, typesOf(args)),
+                          grid, args};
+    KernelLaunch multiToken{
+        kernels.get(KernelKind::DecodeMultiToken, shape, typesOf(args)), grid,
+        args};
+    SmallVector<Value> combineArgs(kCombineNumArgs);
+    combineArgs[kCombineRowOffsets] = op.getInputRowOffsets();
+    combineArgs[kCombinePartialOut] = partialOut;
+    combineArgs[kCombinePartialLse] = partialLse;
+    combineArgs[kCombineOut] = op.getOut();
+    combineArgs[kCombineNumPartitions] = numPartitions;
+    combineArgs[kCombineSlots] = slots;
+    // The fewest warps per (row, q head), a power of two dividing the CTA's,
+    // whose one round of loads covers `slots` partitions.
+    int64_t combineWarps = combineWarpsPerBlock(shape);
+    Value warpsPerHead = e.index(1);
+    for (int64_t n = 2; combineWarps % n == 0; n *= 2)
+      warpsPerHead = e.select(
+          e.ult(e.index(n / 2 * combinePartitionsPerWarp(shape)), slots),
+          e.index(n), warpsPerHead);
+    combineArgs[kCombineWarpsPerHead] = warpsPerHead;
+    Value headBlocks = e.ceilDivU(e.mul(e.index(shape.numQHeads), warpsPerHead),
+                                  e.index(combineWarps));
+    KernelLaunch combine{
+        kernels.get(KernelKind::Combine, shape, typesOf(combineArgs)),
+        {rows, headBlocks, e.index(1)},
+        combineArgs};
+    auto decodeThenCombine = [&](const KernelLaunch &decode) {
+      // One slot means one partition, which wrote `out` itself; `slots`
+      // does not depend on the context length, so this choice survives
+      // graph capture.
+      e.ifThenElse(
+          e.ult(e.index(1), slots),
+          [&] {
+            launchInOrder(e, shape.blockSize, {decode, combine});
+          },
+          [&] { launchInOrder(e, shape.blockSize, {decode}); });
+    };
     e.ifThenElse(
         e.cmp(arith::CmpIPredicate::eq, maxPromptLength, e.index(1)),
-        [&] {
-          launch(e, kernels.get(KernelKind::Decode, shape, typesOf(args)), grid,
-                 shape.blockSize, args);
-        },
-        [&] {
-          launch(
-              e,
-              kernels.get(KernelKind::DecodeMultiToken, shape, typesOf(args)),
-              grid, shape.blockSize, args);
-        });
-
-    // One slot means one partition, which wrote `out` itself; `slots` does
-    // not depend on the context length, so this choice survives graph
-    // capture.
-    e.ifThen(e.ult(e.index(1), slots), [&] {
-      SmallVector<Value> combineArgs(kCombineNumArgs);
-      combineArgs[kCombineRowOffsets] = op.getInputRowOffsets();
-      combineArgs[kCombinePartialOut] = partialOut;
-      combineArgs[kCombinePartialLse] = partialLse;
-      combineArgs[kCombineOut] = op.getOut();
-      combineArgs[kCombineNumPartitions] = numPartitions;
-      combineArgs[kCombineSlots] = slots;
-      Value headBlocks = e.index(
-          llvm::divideCeil(shape.numQHeads, combineWarpsPerBlock(shape)));
-      launch(e, kernels.get(KernelKind::Combine, shape, typesOf(combineArgs)),
-             {rows, headBlocks, e.index(1)}, shape.blockSize, combineArgs);
-    });
+        [&] { decodeThenCombine(oneToken); },
+        [&] { decodeThenCombine(multiToken); });
   };
 
   auto prefill = [&] {

@@ -66,23 +66,34 @@
 // CHECK:             %[[WS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<?xi8>
 // CHECK:             %[[PARTIAL:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
 // CHECK:             %[[LSE:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
-// CHECK:             scf.if
-// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index)
+// CHECK:             %[[ONE_TOKEN:.*]] = arith.cmpi eq, %[[MAXQ]], %c1{{.*}} : index
+// CHECK:             scf.if %[[ONE_TOKEN]] {
+// CHECK:               %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
+// CHECK:               scf.if %[[SPLIT]] {
+// CHECK:                 %[[STREAM:.*]] = gpu.wait async
+// CHECK-NEXT:            %[[DECODED:.*]] = gpu.launch_func async [%[[STREAM]]] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index)
+// CHECK-NEXT:            %[[COMBINED:.*]] = gpu.launch_func async [%[[DECODED]]] @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c8{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
+// CHECK-NEXT:            gpu.wait [%[[COMBINED]]]
+// CHECK-NEXT:          } else {
+// CHECK:                 %[[STREAM1:.*]] = gpu.wait async
+// CHECK-NEXT:            %[[ALONE:.*]] = gpu.launch_func async [%[[STREAM1]]] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks
+// CHECK-NEXT:            gpu.wait [%[[ALONE]]]
+// CHECK-NEXT:          }
 // CHECK:             } else {
-// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]])
-// CHECK:             %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
-// CHECK:             scf.if %[[SPLIT]] {
-// CHECK:               gpu.launch_func @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c8{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
+// CHECK:               gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]])
+// CHECK-NEXT:          gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal
+// CHECK:               gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal
+// CHECK-NEXT:          gpu.wait
 // CHECK:           } else {
 // CHECK:             %[[PREFILL_ROWS:.*]] = arith.muli %[[MAXQ]], %c4{{.*}} : index
 // CHECK:             %[[PREFILL_BLOCKS:.*]] = arith.ceildivui %[[PREFILL_ROWS]], %c32{{.*}} : index
-// CHECK:             gpu.launch_func @kvcache_kernels::@kvcache_prefill_bf16_d128_p128_kv8_q32_causal blocks in (%[[PREFILL_BLOCKS]], %[[KVHEADS]], %[[BATCH]])
+// CHECK:             gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_prefill_bf16_d128_p128_kv8_q32_causal blocks in (%[[PREFILL_BLOCKS]], %[[KVHEADS]], %[[BATCH]])
 
 // A forced split count needs no SM count.
 // FORCED-LABEL: func.func @attention(
 // FORCED-NOT:     kvcache_runtime_num_sms
 // FORCED:         %[[FOUR:.*]] = arith.constant 4 : index
-// FORCED:         gpu.launch_func @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[FOUR]],
+// FORCED:         gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[FOUR]],
 // FORCED-SAME:        %[[FOUR]] : index)
 
 // The decode kernel: partitions past the active count exit; page ids staged
@@ -148,7 +159,7 @@ func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offset
 // CHECK:         %[[CHOSEN:.*]] = arith.index_cast %[[CHOSEN64]] : i64 to index
 // CHECK:         %[[ATLEAST1:.*]] = arith.maxsi %[[CHOSEN]], %c1{{.*}} : index
 // CHECK:         %[[NP:.*]] = arith.minsi %[[ATLEAST1]], %[[SLOTS]] : index
-// CHECK:         gpu.launch_func @kvcache_kernels::@kvcache_decode_f16_d64_p16_kv2_q8 blocks in (%[[SLOTS]], {{.*}}, %[[NP]] : index)
+// CHECK:         gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_f16_d64_p16_kv2_q8 blocks in (%[[SLOTS]], {{.*}}, %[[NP]] : index)
 // FORCED-LABEL: func.func @metadata(
 // FORCED-NOT:     attention_dispatch_metadata
 // FORCED:         return
@@ -169,7 +180,8 @@ func.func @metadata(%kv: !kv, %layer: index, %q: memref<?x8x64xf16>, %offsets: m
 // CHECK-SAME:      %[[KV:[^:]*]]: !kv, %[[LAYER:[^:]*]]: index, %[[K:[^:]*]]: memref<?x2x64xf32>, %[[V:[^:]*]]: memref<?x2x64xf32>, %[[OFFSETS:[^:]*]]: memref<?xi32>)
 // CHECK:         %[[ROWS:.*]] = memref.dim %[[K]], %{{.*}} : memref<?x2x64xf32>
 // CHECK:         scf.if
-// CHECK:           gpu.launch_func @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index)
+// CHECK:           %[[STORE_STREAM:.*]] = gpu.wait async
+// CHECK-NEXT:      %[[STORED:.*]] = gpu.launch_func async [%[[STORE_STREAM]]] @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index)
 // CHECK-NOT:     kvcache_runtime
 // CHECK:       gpu.func @kvcache_store_f32_d64_p16_kv2(%[[S_BLOCKS:[^:]*]]: memref<?x2x2x16x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_TABLE:[^:]*]]: memref<?x?xi32>, %[[S_K:[^:]*]]: memref<?x2x64xf32>, %[[S_V:[^:]*]]: memref<?x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_LAYER:[^:]*]]: index)
 // CHECK:         %[[ROW:.*]] = gpu.block_id  x
