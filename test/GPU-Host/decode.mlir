@@ -11,23 +11,25 @@
 // kv heads) (three CTAs per SM being what the tensor-core decode kernel,
 // bf16 with head_dim 128, is built to fit), or the smallest of the next 16
 // counts whose waves of 396 CTAs are >= 90% busy, capped at 64; the combine
-// grid is (rows, q heads / 4 warps).
+// grid is (rows, q heads * warps per head / 4 warps), with 1 warp per head
+// up to 16 slots, 2 up to 32 and 4 past that.
 //
 // REQUIRES: kvcache-gpu-bundles
 // RUN: rm -rf %t && kvcache-compile %s --target=sm_90a -o %t/bundle
 // RUN: %python -c "import numpy as np, sys; np.save(sys.argv[1], np.array(0, dtype=np.int64))" %t/layer.npy
 //
-// Batch 2 x 2 kv heads: 396 / 4 = 99 slots, capped at 64.
+// Batch 2 x 2 kv heads: 396 / 4 = 99 slots, capped at 64: the combine
+// gives each of the 8 q heads 4 warps, a CTA.
 // RUN: kvcache-run --generate %t/b2 --context-lengths 5,40 --prompt-length 1 --num-q-heads 8 --num-kv-heads 2 --head-dim 128 --page-size 16 --num-layers 1 --dtype bf16
 // RUN: cp %t/layer.npy %t/b2/
 // RUN: env LD_LIBRARY_PATH=%fake_cuda_dir KVCACHE_FAKE_CUDA_LOG=%t/b2.jsonl KVCACHE_FAKE_CUDA_PTX_DIR=%t/bundle \
 // RUN:   kvcache-run %t/bundle --device cuda --entry decode --inputs %t/b2 --outputs %t/b2-out --verbose > %t/b2.txt
 // RUN: %python %S/Inputs/check_launches.py --log %t/b2.jsonl --ptx-dir %t/bundle --placement %t/b2.txt \
 // RUN:   --manifest %t/bundle/manifest.json --function decode --all-device-arguments-used \
-// RUN:   --expect-grid kvcache_decode=64,2,2 --expect-grid kvcache_combine=2,2,1 | FileCheck %s --check-prefix=B2
+// RUN:   --expect-grid kvcache_decode=64,2,2 --expect-grid kvcache_combine=2,8,1 | FileCheck %s --check-prefix=B2
 // B2: launch kvcache_store_
 // B2: launch kvcache_decode_{{.*}} grid [64, 2, 2] block
-// B2: launch kvcache_combine_{{.*}} grid [2, 2, 1] block
+// B2: launch kvcache_combine_{{.*}} grid [2, 8, 1] block
 // B2: host arguments kept from kernels: max_lengths, attention_dispatch_metadata
 // B2: device arguments: q, key, value, input_row_offsets, out, kv_blocks, cache_lengths, lookup_table
 // B2: module loads 1, function lookups 3 for 3 kernels, streams created 1

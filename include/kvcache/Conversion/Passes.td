@@ -61,9 +61,10 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
       a key's lanes;
       partitions past the active count exit early, so the launch shape does
       not depend on the context length. Splits write f32 partial outputs
-      and their log-sum-exp to a workspace; a combine kernel (one warp per
-      query row and q head) merges them with the math of
-      `convert-kvcache-to-loops`.
+      and their log-sum-exp to a workspace; a combine kernel merges them
+      with the math of `convert-kvcache-to-loops`, one warp per query row
+      and q head, or up to a CTA's warps when there are many slots (one
+      round of loads for up to 64 partitions at head_dim 128).
     - prefill (longer queries): a tiled flash-attention kernel, keys
       streamed through workgroup memory, causal mask per query row.
     Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).

@@ -85,7 +85,9 @@ enum DecodeArg {
 };
 
 /// Arguments of the combine kernel. Grid (total_tokens,
-/// ceil(num_q_heads / combineWarpsPerBlock)): one warp per (row, q head).
+/// ceil(num_q_heads * warps_per_head / combineWarpsPerBlock)):
+/// `warps_per_head` warps (a power of two dividing the CTA's) per (row,
+/// q head).
 enum CombineArg {
   kCombineRowOffsets,
   kCombinePartialOut,
@@ -93,6 +95,7 @@ enum CombineArg {
   kCombineOut,
   kCombineNumPartitions,
   kCombineSlots,
+  kCombineWarpsPerHead,
   kCombineNumArgs
 };
 
@@ -110,10 +113,15 @@ enum PrefillArg {
   kPrefillNumArgs
 };
 
-/// Query heads one combine CTA merges (one per warp).
+/// Warps of a combine CTA.
 inline int64_t combineWarpsPerBlock(const KernelShape &shape) {
   return shape.blockSize / 32;
 }
+
+/// Partitions one warp of the combine kernel merges with one round of
+/// loads; the host gives a (row, q head) enough warps to cover its slots
+/// this way, up to a CTA's.
+int64_t combinePartitionsPerWarp(const KernelShape &shape);
 
 /// Whether the decode kernels of `shape` run on tensor cores
 /// (DecodeMmaKernel.cpp): 16-bit caches with head_dim 64 or 128, unless

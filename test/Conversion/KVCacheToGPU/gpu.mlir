@@ -66,13 +66,21 @@
 // CHECK:             %[[WS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<?xi8>
 // CHECK:             %[[PARTIAL:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
 // CHECK:             %[[LSE:.*]] = memref.view %[[WS]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xf32>
+// Warps per (row, q head) in the combine: 1, 2 past 16 slots, 4 past 32
+// (16 partitions per warp and round of loads at head_dim 128).
+// CHECK:             %[[PAST16:.*]] = arith.cmpi ult, %c16{{.*}}, %[[SLOTS]] : index
+// CHECK:             %[[WPH2:.*]] = arith.select %[[PAST16]], %c2{{.*}}, %c1{{.*}} : index
+// CHECK:             %[[PAST32:.*]] = arith.cmpi ult, %c32{{.*}}, %[[SLOTS]] : index
+// CHECK:             %[[WPH:.*]] = arith.select %[[PAST32]], %c4{{.*}}, %[[WPH2]] : index
+// CHECK:             %[[HEAD_WARPS:.*]] = arith.muli %c32{{.*}}, %[[WPH]] : index
+// CHECK:             %[[HEAD_BLOCKS:.*]] = arith.ceildivui %[[HEAD_WARPS]], %c4{{.*}} : index
 // CHECK:             %[[ONE_TOKEN:.*]] = arith.cmpi eq, %[[MAXQ]], %c1{{.*}} : index
 // CHECK:             scf.if %[[ONE_TOKEN]] {
 // CHECK:               %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
 // CHECK:               scf.if %[[SPLIT]] {
 // CHECK:                 %[[STREAM:.*]] = gpu.wait async
 // CHECK-NEXT:            %[[DECODED:.*]] = gpu.launch_func async [%[[STREAM]]] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index)
-// CHECK-NEXT:            %[[COMBINED:.*]] = gpu.launch_func async [%[[DECODED]]] @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %c8{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index)
+// CHECK-NEXT:            %[[COMBINED:.*]] = gpu.launch_func async [%[[DECODED]]] @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %[[HEAD_BLOCKS]], %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index, %[[WPH]] : index)
 // CHECK-NEXT:            gpu.wait [%[[COMBINED]]]
 // CHECK-NEXT:          } else {
 // CHECK:                 %[[STREAM1:.*]] = gpu.wait async
@@ -118,14 +126,32 @@
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"(%{{.*}}) : (f32) -> f32
 // CHECK:       gpu.func @kvcache_decode_multi_bf16_d128_p128_kv8_q32_causal(
-// The combine kernel: one warp per (row, q head); the lanes' weights reach
-// the others by index shuffles, the two lane halves (16 output vectors per
-// head_dim row) merge by an xor shuffle of 16.
+// The combine kernel: warps_per_head warps per (row, q head), their sums
+// added up in workgroup memory. Each lane issues the loads of its first
+// eight partitions (log-sum-exp, then a vector of 8 f32; none past the
+// count) and the max's two before any is used; the max reduces by xor
+// shuffles, the two lane halves (16 output vectors per head_dim row) by an
+// xor shuffle of 16.
 // CHECK:       gpu.func @kvcache_combine_bf16_d128_p128_kv8_q32_causal(
+// CHECK-SAME:      %[[C_WPH:[^:]*]]: index) workgroup(%[[C_ACC:[^ ]*]] : memref<512xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[C_WEIGHT:[^ ]*]] : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-COUNT-8: scf.if %{{.*}} -> (f32, vector<8xf32>) {
+// CHECK-NEXT:      arith.addi
+// CHECK-NEXT:      memref.load %{{.*}} : memref<?xf32>
+// CHECK-NEXT:      arith.constant 128 : index
+// CHECK-NEXT:      arith.muli
+// CHECK-NEXT:      arith.addi
+// CHECK-NEXT:      vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
+// CHECK-NOT:     llvm.call_intrinsic
+// CHECK:         memref.load %{{.*}} : memref<?xf32>
+// CHECK-NOT:     llvm.call_intrinsic
+// CHECK:         memref.load %{{.*}} : memref<?xf32>
 // CHECK:         gpu.shuffle  xor %{{.*}}, %c16{{.*}}, %{{.*}} : f32
-// CHECK:         vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<8xf32>
-// CHECK:         gpu.shuffle  idx %{{.*}} : f32
+// CHECK:         llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:         gpu.shuffle  xor %{{.*}}, %c16{{.*}}, %{{.*}} : f32
+// CHECK:         arith.cmpi ult, %c1{{.*}}, %[[C_WPH]] : index
+// CHECK:         vector.store %{{.*}}, %[[C_ACC]][%{{.*}}] {alignment = 16 : i64} : memref<512xf32, #gpu.address_space<workgroup>>, vector<8xf32>
+// CHECK:         gpu.barrier
+// CHECK:         vector.load %[[C_ACC]][%{{.*}}] {alignment = 16 : i64} : memref<512xf32, #gpu.address_space<workgroup>>, vector<8xf32>
 // CHECK:         vector.store %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
 // CHECK:       gpu.func @kvcache_prefill_bf16_d128_p128_kv8_q32_causal(
 // CHECK-SAME:      workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
