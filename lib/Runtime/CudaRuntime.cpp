@@ -391,6 +391,9 @@ void CudaRuntime::destroyStream(CUstream) {
 }
 
 void CudaRuntime::synchronizeStream(CUstream stream) {
+  // The runtime's one stream orders everything queued on it.
+  if (streamOrderedCalls && stream == mainStream)
+    return;
   if (!makeCurrent("mgpuStreamSynchronize"))
     return;
   std::string kernel;

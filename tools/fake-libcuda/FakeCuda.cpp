@@ -29,7 +29,8 @@
 //    schedules each CTA's threads last to first (SimThreads.h, Schedule).
 //
 // Other calls are logged too (module loads, function lookups, stream
-// creation, allocations, copies), so tests can check caching and placement.
+// creation and synchronization, event records, allocations, copies), so
+// tests can check caching, placement and the order of a benchmark's calls.
 // Setting $KVCACHE_FAKE_CUDA_NO_DEVICE makes cuInit fail as on a machine
 // without a GPU.
 //
@@ -965,6 +966,9 @@ FAKE_API CUresult cuStreamSynchronize(CUstream stream) {
   if (!knownStream(s, stream))
     return fail(CUDA_ERROR_INVALID_HANDLE, "cuStreamSynchronize",
                 "unknown stream");
+  log(JsonObject()
+          .string("event", "stream_synchronize")
+          .number("stream", reinterpret_cast<uintptr_t>(stream)));
   return CUDA_SUCCESS;
 }
 
@@ -1004,6 +1008,9 @@ FAKE_API CUresult cuEventRecord(CUevent event, CUstream stream) {
                 "unknown event or stream");
   event->recorded = true;
   event->time = std::chrono::steady_clock::now();
+  log(JsonObject()
+          .string("event", "event_record")
+          .number("stream", reinterpret_cast<uintptr_t>(stream)));
   return CUDA_SUCCESS;
 }
 

@@ -38,10 +38,11 @@ const char *usage() {
       Benchmarks a GPU bundle's function: N warm-up calls (default 3), then
       N timed calls (default 30; the protocol asks for >= 20), each after an
       L2 flush (a memset of twice the device's L2). The kernel time is
-      CUDA events on the runtime's stream around the call, queued right
-      after the flush as PyTorch benchmarks do (the host's launch cost hides
-      behind the flush); N more calls after an idle wait time the whole
-      entry call (host clock, launches and the final wait included).
+      CUDA events on the runtime's stream around a stream-ordered call
+      (its waits skipped), queued right after the flush as PyTorch
+      benchmarks do, so host costs do not count; N more calls after an
+      idle wait time the whole entry call (host clock, launches and the
+      final wait included).
       Prints medians; --kv-bytes adds GB/s = BYTES / median kernel time;
       --copy-bandwidth adds the copy bandwidth below; --bench-json writes
       every raw timing.

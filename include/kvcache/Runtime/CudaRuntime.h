@@ -31,6 +31,7 @@
 
 #include "kvcache/Runtime/CudaDriver.h"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -106,6 +107,15 @@ public:
   const DeviceInfo &device() const { return info; }
   /// The one stream every launch and copy goes to.
   cuda::CUstream stream() const { return mainStream; }
+
+  /// Stream-ordered entry calls: while set, the waits in a bundle's host
+  /// code (mgpuStreamSynchronize on stream()) return at once, so an entry
+  /// call only queues its kernels, and later work on stream() sees their
+  /// results, as after a CUDA library call. Whoever sets it synchronizes
+  /// the stream (after clearing it, or with synchronize()) before reading
+  /// results and then checks the latch: a kernel's fault surfaces there.
+  void setStreamOrdered(bool enabled) { streamOrderedCalls = enabled; }
+  bool streamOrdered() const { return streamOrderedCalls; }
 
   // What the entry points do. None of these throws; failures are latched.
   cuda::CUmodule loadModule(const void *image, uint64_t size);
@@ -204,6 +214,7 @@ private:
       functionsByName;
   std::unordered_map<cuda::CUfunction, FunctionInfo> functions;
   std::string lastKernel;
+  std::atomic<bool> streamOrderedCalls{false};
   std::mutex workspaceMutex;
   cuda::CUdeviceptr workspaceBuffer = 0;
   uint64_t workspaceBytes = 0;
