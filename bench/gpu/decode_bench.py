@@ -1,8 +1,9 @@
 """The decode benchmark of our kernels: kvcache-run --bench on every grid point.
 
 KERNELS.md "Benchmark protocol": kernel time by CUDA events around the
-kernels (split + combine), L2 flushed before each timed run, median of >= 20
-runs after warm-up; the whole entry call reported separately; GB/s = K/V
+kernels (split + combine, in one stream-ordered call), L2 flushed before
+each timed run, median of >= 20 runs after warm-up; the whole entry call
+reported separately; GB/s = K/V
 bytes / kernel time. kvcache-run does the timing; this module writes the
 inputs and collects its --bench-json.
 
