@@ -115,7 +115,6 @@ public:
   /// the stream (after clearing it, or with synchronize()) before reading
   /// results and then checks the latch: a kernel's fault surfaces there.
   void setStreamOrdered(bool enabled) { streamOrderedCalls = enabled; }
-  bool streamOrdered() const { return streamOrderedCalls; }
 
   // What the entry points do. None of these throws; failures are latched.
   cuda::CUmodule loadModule(const void *image, uint64_t size);

@@ -308,7 +308,8 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     auto decodeThenCombine = [&](const KernelLaunch &decode) {
       // One slot means one partition, which wrote `out` itself; `slots`
       // does not depend on the context length, so this choice survives
-      // graph capture.
+      // graph capture. Each branch holds a whole chain: a token yielded
+      // from scf.if would lower to an event, not the stream.
       e.ifThenElse(
           e.ult(e.index(1), slots),
           [&] {
