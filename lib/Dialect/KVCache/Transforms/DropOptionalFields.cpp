@@ -76,7 +76,7 @@ struct DropOptionalFieldsPass
 
 private:
   LogicalResult parseForcedDrops();
-  bool isPinnedFunction(func::FuncOp func, ModuleOp module);
+  bool isPinnedFunction(func::FuncOp func, const SymbolUserMap *users);
 
   FieldSet forced; ///< Dropped everywhere (`fields=`, `kernel-abi`).
 };
@@ -105,18 +105,18 @@ LogicalResult DropOptionalFieldsPass::parseForcedDrops() {
 
 /// A function whose bundle signature must stay as it is: public ones (unless
 /// `public-functions`), bodiless ones, and any referenced other than by calls.
+/// `users` is null when the module's symbol uses cannot all be seen (an
+/// unknown op that may be a symbol table), which pins every function.
 bool DropOptionalFieldsPass::isPinnedFunction(func::FuncOp func,
-                                              ModuleOp module) {
+                                              const SymbolUserMap *users) {
   if (func.isExternal())
     return true;
   if (func.isPublic() && !publicFunctions)
     return true;
-  std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
-  if (!uses)
+  if (!users)
     return true;
-  return llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
-    return !isa<func::CallOp>(use.getUser());
-  });
+  return llvm::any_of(users->getUsers(func),
+                      [](Operation *user) { return !isa<func::CallOp>(user); });
 }
 
 /// Builds a bundle of type `to` from `value` (a superset) with get + pack.
@@ -163,11 +163,17 @@ void DropOptionalFieldsPass::runOnOperation() {
       }
   };
 
+  // One map of every symbol's users, built once: asking each function for
+  // its uses walks the whole module per function.
+  SymbolTableCollection symbolTables;
+  std::optional<SymbolUserMap> users;
+  if (SymbolTable::getSymbolUses(module))
+    users.emplace(symbolTables, module);
   llvm::DenseMap<StringAttr, func::FuncOp> functions;
   llvm::DenseMap<Operation *, bool> pinnedFunction;
   for (auto func : module.getOps<func::FuncOp>()) {
     functions[func.getSymNameAttr()] = func;
-    pinnedFunction[func] = isPinnedFunction(func, module);
+    pinnedFunction[func] = isPinnedFunction(func, users ? &*users : nullptr);
   }
   // The returned values of a function, per result position, form one class.
   llvm::DenseMap<Operation *, SmallVector<Value>> functionResults;
@@ -347,31 +353,48 @@ void DropOptionalFieldsPass::runOnOperation() {
     Value root = classes.find(bundle);
     need[root] = need[root].with(field);
   }
-  // Propagate across calls to a fixed point; keep the draft metadata that a
-  // kept draft_mla_num_partitions depends on.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (auto &[root, fields] : need) {
-      if (fields.contains(Field::draft_mla_num_partitions) &&
-          !fields.contains(Field::draft_attention_dispatch_metadata)) {
-        if (forced.contains(Field::draft_attention_dispatch_metadata)) {
-          emitError(root.getLoc())
-              << "'draft_mla_num_partitions' is kept, so "
-                 "'draft_attention_dispatch_metadata' cannot be dropped";
-          return signalPassFailure();
-        }
-        fields = fields.with(Field::draft_attention_dispatch_metadata);
-        changed = true;
-      }
-    }
-    for (const NeedEdge &edge : edges) {
-      Value from = classes.find(edge.from), to = classes.find(edge.to);
-      FieldSet merged(need[from].raw() |
-                      (need[to].raw() & present[from].raw()));
-      if (merged != need[from]) {
-        need[from] = merged;
-        changed = true;
-      }
+  // Propagate across calls with a worklist over the classes: a class is
+  // revisited only when its need grows, and needs are subsets of the nine ABI
+  // fields, so each edge is visited at most ten times. A kept
+  // draft_mla_num_partitions keeps the draft metadata it depends on.
+  llvm::DenseMap<Value, SmallVector<Value, 1>> feeders; // to -> froms
+  for (const NeedEdge &edge : edges) {
+    Value from = classes.find(edge.from), to = classes.find(edge.to);
+    if (from != to)
+      feeders[to].push_back(from);
+  }
+  auto keepDraftMetadata = [&](Value root) -> LogicalResult {
+    FieldSet &fields = need[root];
+    if (!fields.contains(Field::draft_mla_num_partitions) ||
+        fields.contains(Field::draft_attention_dispatch_metadata))
+      return success();
+    if (forced.contains(Field::draft_attention_dispatch_metadata))
+      return emitError(root.getLoc())
+             << "'draft_mla_num_partitions' is kept, so "
+                "'draft_attention_dispatch_metadata' cannot be dropped";
+    fields = fields.with(Field::draft_attention_dispatch_metadata);
+    return success();
+  };
+  SmallVector<Value> worklist;
+  for (auto &[root, fields] : need)
+    worklist.push_back(root);
+  for (Value root : worklist)
+    if (failed(keepDraftMetadata(root)))
+      return signalPassFailure();
+  while (!worklist.empty()) {
+    Value to = worklist.pop_back_val();
+    auto it = feeders.find(to);
+    if (it == feeders.end())
+      continue;
+    FieldSet toNeed = need[to];
+    for (Value from : it->second) {
+      FieldSet merged(need[from].raw() | (toNeed.raw() & present[from].raw()));
+      if (merged == need[from])
+        continue;
+      need[from] = merged;
+      if (failed(keepDraftMetadata(from)))
+        return signalPassFailure();
+      worklist.push_back(from);
     }
   }
 
