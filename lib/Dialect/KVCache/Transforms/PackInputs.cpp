@@ -11,7 +11,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
-#include "llvm/ADT/BitVector.h"
 
 namespace kvcache {
 #define GEN_PASS_DEF_PACKINPUTS
@@ -132,43 +131,72 @@ LogicalResult collectRuns(func::FuncOp func, SmallVectorImpl<Run> &runs) {
   return close();
 }
 
-/// Rewrites `func`'s signature and body; returns the runs for the callers.
+/// Rewrites `func`'s signature and body in one step: the new function type,
+/// argument attributes and entry block are each built once, whatever the
+/// number of runs (inserting one bundle at a time re-uniques a function type
+/// and an attribute array as long as the signature per run).
 void packFunction(func::FuncOp func, ArrayRef<Run> runs) {
   MLIRContext *ctx = func.getContext();
   Builder b(ctx);
-  // Insert the bundle arguments from the back so earlier indices stay valid.
-  for (const Run &run : llvm::reverse(runs)) {
-    NamedAttrList attrs;
-    attrs.set(argattrs::device, b.getI64IntegerAttr(run.device));
-    if (!run.cache.empty())
-      attrs.set(argattrs::cache, b.getStringAttr(run.cache));
-    if (!run.fieldAttrs.empty())
-      attrs.set(argattrs::fieldAttrs, b.getDictionaryAttr(run.fieldAttrs));
-    Location loc = func.isExternal() ? func.getLoc()
-                                     : func.getArgument(run.first).getLoc();
-    (void)func.insertArgument(run.first, run.type, attrs.getDictionary(ctx),
-                              loc);
-    if (func.isExternal())
+  SmallVector<Type> inputs;
+  SmallVector<DictionaryAttr> argAttrs;
+  // Per new argument, the old one it keeps, or the run whose bundle it is.
+  SmallVector<unsigned> keptArgs;
+  SmallVector<const Run *> bundleRuns;
+  unsigned numArgs = func.getNumArguments();
+  const Run *run = runs.begin();
+  for (unsigned i = 0; i < numArgs;) {
+    if (run != runs.end() && run->first == i) {
+      NamedAttrList attrs;
+      attrs.set(argattrs::device, b.getI64IntegerAttr(run->device));
+      if (!run->cache.empty())
+        attrs.set(argattrs::cache, b.getStringAttr(run->cache));
+      if (!run->fieldAttrs.empty())
+        attrs.set(argattrs::fieldAttrs, b.getDictionaryAttr(run->fieldAttrs));
+      inputs.push_back(run->type);
+      argAttrs.push_back(attrs.getDictionary(ctx));
+      keptArgs.push_back(i);
+      bundleRuns.push_back(run);
+      i += run->fields.size();
+      ++run;
       continue;
-    Value bundle = func.getArgument(run.first);
-    OpBuilder builder = OpBuilder::atBlockBegin(&func.front());
-    for (auto [offset, field] : llvm::enumerate(run.fields)) {
-      BlockArgument flat = func.getArgument(run.first + 1 + offset);
-      if (flat.use_empty())
-        continue;
-      auto get = GetOp::create(builder, flat.getLoc(), bundle, field);
-      flat.replaceAllUsesWith(get.getResult());
     }
+    inputs.push_back(func.getArgumentTypes()[i]);
+    DictionaryAttr attrs = func.getArgAttrDict(i);
+    argAttrs.push_back(attrs ? attrs : b.getDictionaryAttr({}));
+    keptArgs.push_back(i);
+    bundleRuns.push_back(nullptr);
+    ++i;
   }
-  // Now erase the flat arguments; indices shift by one per bundle before.
-  llvm::BitVector erase(func.getNumArguments());
-  unsigned shift = 0;
-  for (const Run &run : runs) {
-    unsigned bundleIndex = run.first + shift;
-    erase.set(bundleIndex + 1, bundleIndex + 1 + run.fields.size());
-    shift += 1;
+
+  if (!func.isExternal()) {
+    // A new entry block with the new arguments; the flat fields' uses read
+    // the bundle with kvcache.get, in argument order, ahead of the body.
+    Block &oldEntry = func.front();
+    auto *entry = new Block();
+    func.getBody().push_front(entry);
+    OpBuilder builder = OpBuilder::atBlockBegin(entry);
+    for (auto [index, type] : llvm::enumerate(inputs)) {
+      BlockArgument old = oldEntry.getArgument(keptArgs[index]);
+      BlockArgument arg = entry->addArgument(type, old.getLoc());
+      const Run *bundleRun = bundleRuns[index];
+      if (!bundleRun) {
+        old.replaceAllUsesWith(arg);
+        continue;
+      }
+      for (auto [offset, field] : llvm::enumerate(bundleRun->fields)) {
+        BlockArgument flat = oldEntry.getArgument(bundleRun->first + offset);
+        if (flat.use_empty())
+          continue;
+        auto get = GetOp::create(builder, flat.getLoc(), arg, field);
+        flat.replaceAllUsesWith(get.getResult());
+      }
+    }
+    entry->getOperations().splice(entry->end(), oldEntry.getOperations());
+    oldEntry.erase();
   }
-  (void)func.eraseArguments(erase);
+  func.setFunctionType(FunctionType::get(ctx, inputs, func.getResultTypes()));
+  func.setAllArgAttrs(argAttrs);
 }
 
 /// Packs the flat operands of a call to a rewritten function.
@@ -193,6 +221,12 @@ struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::DenseMap<StringAttr, SmallVector<Run>> packed;
+    // Every symbol's users, found once for the whole module. Without them
+    // (an unknown op that may be a symbol table) no reference is checked.
+    SymbolTableCollection symbolTables;
+    std::optional<SymbolUserMap> users;
+    if (SymbolTable::getSymbolUses(module))
+      users.emplace(symbolTables, module);
     for (auto func : module.getOps<func::FuncOp>()) {
       SmallVector<Run> runs;
       if (failed(collectRuns(func, runs)))
@@ -201,12 +235,11 @@ struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
         continue;
       // Calls are rewritten to pack their operands; any other reference would
       // be left with the flat signature.
-      if (std::optional<SymbolTable::UseRange> uses =
-              func.getSymbolUses(module))
-        for (const SymbolTable::SymbolUse &use : *uses) {
-          if (isa<func::CallOp>(use.getUser()))
+      if (users)
+        for (Operation *user : users->getUsers(func)) {
+          if (isa<func::CallOp>(user))
             continue;
-          use.getUser()->emitOpError()
+          user->emitOpError()
               << "references @" << func.getSymName()
               << ", whose flat cache arguments kvcache-pack-inputs regroups; "
                  "only func.call can follow that change";
