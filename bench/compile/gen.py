@@ -8,6 +8,9 @@ two KV-cache bundles down a call chain.
 
 f_0 returns its arguments swapped; f_i (i > 0) calls f_{i-1} and returns its
 results. All functions are private except the last, f_{N-1}.
+
+  --shape wide   instead, one public function @wide of N bundle arguments
+                 that returns them all (kvcache-pack-inputs' signature size)
 """
 import argparse
 import sys
@@ -34,8 +37,19 @@ def bundle_type(form):
     return "tuple<" + ", ".join(ty for _, ty in FIELDS) + ">"
 
 
-def generate(n, form, out):
+def generate_wide(n, out):
+    args = ", ".join(f"%b{i}: !kv" for i in range(n))
+    results = ", ".join("!kv" for _ in range(n))
+    values = ", ".join(f"%b{i}" for i in range(n))
+    out.write(f"func.func @wide({args}) -> ({results}) {{\n")
+    out.write(f"  return {values} : {results}\n}}\n")
+
+
+def generate(n, form, out, shape="chain"):
     out.write(f"!kv = {bundle_type(form)}\n\n")
+    if shape == "wide":
+        generate_wide(n, out)
+        return
     for i in range(n):
         visibility = "" if i == n - 1 else "private "
         out.write(f"func.func {visibility}@f_{i}(%a: !kv, %b: !kv) -> (!kv, !kv) {{\n")
@@ -51,15 +65,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, help="number of functions (>= 1)")
     parser.add_argument("--form", choices=["bundle", "tuple"], default="bundle")
+    parser.add_argument("--shape", choices=["chain", "wide"], default="chain")
     parser.add_argument("-o", "--output", help="output file (default: stdout)")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("n must be >= 1")
     if args.output:
         with open(args.output, "w") as out:
-            generate(args.n, args.form, out)
+            generate(args.n, args.form, out, args.shape)
     else:
-        generate(args.n, args.form, sys.stdout)
+        generate(args.n, args.form, sys.stdout, args.shape)
 
 
 if __name__ == "__main__":
