@@ -232,6 +232,11 @@ KVCACHE_EXPORT int32_t kvcache_runtime_num_sms(void) {
   return runtime ? runtime->numSms() : 1;
 }
 
+KVCACHE_EXPORT uint64_t kvcache_runtime_error_word(void) {
+  CudaRuntime *runtime = runtimeFor("kvcache_runtime_error_word");
+  return runtime ? runtime->errorWord() : 0;
+}
+
 KVCACHE_EXPORT uint64_t kvcache_runtime_workspace(uint64_t bytes) {
   CudaRuntime *runtime = runtimeFor("kvcache_runtime_workspace");
   return runtime ? runtime->workspace(bytes) : 0;

@@ -9,6 +9,7 @@
 
 #include "kvcache/Runtime/CudaRuntime.h"
 #include "kvcache/Runtime/Error.h"
+#include "kvcache/Runtime/InputFault.h"
 
 #include <cctype>
 #include <cstring>
@@ -156,6 +157,8 @@ CudaRuntime::~CudaRuntime() {
     api.cuStreamSynchronize(mainStream);
   if (workspaceBuffer)
     api.cuMemFree(workspaceBuffer);
+  if (faultWord)
+    api.cuMemFree(faultWord);
   if (mainStream)
     api.cuStreamDestroy(mainStream);
 }
@@ -180,7 +183,29 @@ bool CudaRuntime::ok(CUresult result, const char *entryPoint,
   return false;
 }
 
+void CudaRuntime::collectFaultWord() {
+  std::lock_guard<std::mutex> lock(workspaceMutex);
+  if (!faultWord || !makeCurrent("kvcache_runtime_error_word"))
+    return;
+  uint64_t word = 0;
+  const char *entryPoint = "kvcache_runtime_error_word";
+  if (!ok(api.cuMemcpyDtoHAsync(&word, faultWord, sizeof word, mainStream),
+          entryPoint, "cuMemcpyDtoHAsync") ||
+      !ok(api.cuStreamSynchronize(mainStream), entryPoint,
+          "cuStreamSynchronize") ||
+      word == 0)
+    return;
+  latchInputFault({abi::Fault::PageOutOfRange,
+                   static_cast<int64_t>(abi::faultWordRequest(word)),
+                   static_cast<int64_t>(abi::faultWordPosition(word)), -1, -1});
+  // Cleared for the next call.
+  ok(api.cuMemsetD32Async(faultWord, 0, 2, mainStream), entryPoint,
+     "cuMemsetD32Async");
+  ok(api.cuStreamSynchronize(mainStream), entryPoint, "cuStreamSynchronize");
+}
+
 std::optional<CudaFailure> CudaRuntime::takeFailure() {
+  collectFaultWord();
   std::lock_guard<std::mutex> lock(mutex);
   std::optional<CudaFailure> taken = std::move(failure);
   failure.reset();
@@ -514,6 +539,27 @@ void CudaRuntime::setDefaultDevice(int32_t ordinal) {
            "the runtime runs on device " + std::to_string(info.ordinal) +
                "; device " + std::to_string(ordinal) +
                " would need another runtime"});
+}
+
+uint64_t CudaRuntime::errorWord() {
+  std::lock_guard<std::mutex> lock(workspaceMutex);
+  if (faultWord)
+    return faultWord;
+  const char *entryPoint = "kvcache_runtime_error_word";
+  if (!makeCurrent(entryPoint))
+    return 0;
+  CUdeviceptr pointer = 0;
+  if (!ok(api.cuMemAlloc(&pointer, 8), entryPoint, "cuMemAlloc"))
+    return 0;
+  if (!ok(api.cuMemsetD32Async(pointer, 0, 2, mainStream), entryPoint,
+          "cuMemsetD32Async") ||
+      !ok(api.cuStreamSynchronize(mainStream), entryPoint,
+          "cuStreamSynchronize")) {
+    api.cuMemFree(pointer);
+    return 0;
+  }
+  faultWord = pointer;
+  return faultWord;
 }
 
 uint64_t CudaRuntime::workspace(uint64_t bytes) {

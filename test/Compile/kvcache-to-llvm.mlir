@@ -13,7 +13,7 @@
 // RUN: diff %t.whole %t.halves
 
 // PIPELINE: kvcache-drop-optional-fields
-// PIPELINE: convert-kvcache-to-loops{splits=3}
+// PIPELINE: convert-kvcache-to-loops{splits=3 splits-cap=64}
 // PIPELINE: kvcache-expand-inputs
 // PIPELINE: kvcache-export-public-functions
 // PIPELINE: reconcile-unrealized-casts

@@ -19,6 +19,9 @@ SIM_HOOK int64_t kvcache_sim_block_id(int32_t dim) { return simBlockId(dim); }
 SIM_HOOK int64_t kvcache_sim_block_dim(int32_t dim) { return simBlockDim(dim); }
 SIM_HOOK int64_t kvcache_sim_grid_dim(int32_t dim) { return simGridDim(dim); }
 SIM_HOOK void kvcache_sim_barrier(int32_t site) { simBarrier(site); }
+SIM_HOOK int32_t kvcache_sim_barrier_or(int32_t predicate, int32_t site) {
+  return simBarrierOr(predicate, site);
+}
 SIM_HOOK uint64_t kvcache_sim_shuffle(uint32_t bits, int32_t offset,
                                       int32_t width, int32_t mode,
                                       int32_t site) {

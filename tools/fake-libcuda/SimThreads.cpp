@@ -332,7 +332,9 @@ public:
   Thread &current() { return *threads[currentIndex]; }
   Dim3 blockId, grid, block;
 
-  void barrier(int32_t site);
+  /// Waits at barrier `site`; returns whether any thread arrived with
+  /// `predicate` set.
+  bool barrier(int32_t site, bool predicate = false);
   uint64_t shuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,
                    int32_t site);
   void mmaM16N8K16(const uint32_t a[4], const uint32_t b[2], const float c[4],
@@ -384,6 +386,10 @@ private:
   unsigned barrierArrived = 0;
   int32_t barrierSite = 0;
   uint64_t barrierGeneration = 0;
+  /// The OR of the predicates of the barrier being filled, and of the last
+  /// completed one (what its threads return: none of them can arrive at
+  /// the next barrier before all have resumed from this one).
+  bool barrierAny = false, completedAny = false;
   std::vector<Warp> warps;
   std::vector<WorkgroupBuffer> buffers;
 };
@@ -532,7 +538,7 @@ void Simulator::exitThread() {
   ++warp.exited;
 }
 
-void Simulator::barrier(int32_t site) {
+bool Simulator::barrier(int32_t site, bool predicate) {
   Thread &thread = current();
   if (exited > 0)
     fail("reaches barrier #%d after %u threads of its CTA exited (they "
@@ -544,16 +550,20 @@ void Simulator::barrier(int32_t site) {
     fail("reaches barrier #%d while %u threads of its CTA wait at barrier "
          "#%d (divergent barriers)",
          site, barrierArrived, barrierSite);
+  barrierAny = barrierAny || predicate;
   if (++barrierArrived == threads.size()) {
     // The last to arrive releases the others and goes on.
     barrierArrived = 0;
     ++barrierGeneration;
-    return;
+    completedAny = barrierAny;
+    barrierAny = false;
+    return completedAny;
   }
   thread.wait = Wait::Barrier;
   thread.site = site;
   thread.generation = barrierGeneration;
   yield();
+  return completedAny;
 }
 
 Warp &Simulator::arrive(Wait kind, int32_t site) {
@@ -730,6 +740,7 @@ std::string Simulator::runCTA() {
   ++ctaSerial;
   exited = 0;
   barrierArrived = 0;
+  barrierAny = false;
   for (Warp &warp : warps) {
     warp.arrived = 0;
     warp.exited = 0;
@@ -841,6 +852,11 @@ int64_t kvcache::fakecuda::simGridDim(int32_t dim) {
 }
 void kvcache::fakecuda::simBarrier(int32_t site) {
   activeSimulator("kvcache_sim_barrier").barrier(site);
+}
+int32_t kvcache::fakecuda::simBarrierOr(int32_t predicate, int32_t site) {
+  return activeSimulator("kvcache_sim_barrier_or").barrier(site, predicate != 0)
+             ? 1
+             : 0;
 }
 uint64_t kvcache::fakecuda::simShuffle(uint32_t bits, int32_t offset,
                                        int32_t width, int32_t mode,

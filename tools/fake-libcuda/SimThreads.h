@@ -60,6 +60,7 @@ int64_t simBlockDim(int32_t dim);
 int64_t simGridDim(int32_t dim);
 /// Waits until every thread of the CTA reached barrier `site`.
 void simBarrier(int32_t site);
+int32_t simBarrierOr(int32_t predicate, int32_t site);
 /// Exchanges 32 bits within the warp (see SimKernelABI.h); every live lane
 /// of the warp must reach shuffle `site`.
 uint64_t simShuffle(uint32_t bits, int32_t offset, int32_t width, int32_t mode,

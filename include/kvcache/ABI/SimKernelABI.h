@@ -37,6 +37,10 @@ inline constexpr std::string_view kParamTypesSuffix = "_param_types";
 //   int64_t kvcache_sim_block_dim(int32_t dim);
 //   int64_t kvcache_sim_grid_dim(int32_t dim);
 //   void kvcache_sim_barrier(int32_t site);
+//   int32_t kvcache_sim_barrier_or(int32_t predicate, int32_t site);
+//     The same barrier (one site numbering) that also returns 1 in every
+//     thread when `predicate` is nonzero in any (nvvm.barrier's `or`
+//     reduction, CUDA's __syncthreads_or), else 0.
 //   uint64_t kvcache_sim_shuffle(uint32_t bits, int32_t offset,
 //                                int32_t width, int32_t mode, int32_t site);
 //     The 32 bits of lane `source` (chosen by `mode` and `offset`) in bits
@@ -61,6 +65,7 @@ inline constexpr std::string_view kBlockIdHook = "kvcache_sim_block_id";
 inline constexpr std::string_view kBlockDimHook = "kvcache_sim_block_dim";
 inline constexpr std::string_view kGridDimHook = "kvcache_sim_grid_dim";
 inline constexpr std::string_view kBarrierHook = "kvcache_sim_barrier";
+inline constexpr std::string_view kBarrierOrHook = "kvcache_sim_barrier_or";
 inline constexpr std::string_view kShuffleHook = "kvcache_sim_shuffle";
 inline constexpr std::string_view kMmaM16N8K16Hook = "kvcache_sim_mma_m16n8k16";
 inline constexpr std::string_view kWorkgroupHook = "kvcache_sim_workgroup";

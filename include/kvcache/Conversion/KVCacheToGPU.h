@@ -4,6 +4,9 @@
 // turns its kernels into a cubin, and the host functions the generated host
 // code calls, which the runtime implements with exactly these C signatures:
 //
+// (include/kvcache/ABI/RuntimeHooks.h names them and defines the faults
+// they report):
+//
 //   extern "C" int32_t kvcache_runtime_num_sms(void);
 //     The SM count of the device the kernels run on (MAX's split rule).
 //   extern "C" uint64_t kvcache_runtime_workspace(uint64_t bytes);
@@ -13,6 +16,13 @@
 //     per call (that would break CUDA-graph capture). Split-K partials live
 //     there between the decode and combine kernels of one launch sequence,
 //     so calls on one stream may share it.
+//   extern "C" uint64_t kvcache_runtime_error_word(void);
+//     The device address of the runtime's 8-byte fault word: kernels that
+//     read lookup_table record a page id past the pool there.
+//   extern "C" void kvcache_runtime_raise(int32_t fault, int64_t a,
+//                                         int64_t b, int64_t c, int64_t d);
+//     The host code found a layer out of range (or a pool with no pages)
+//     and launched nothing for the op.
 //
 // Besides these, the host code's `gpu.launch_func`s become upstream's
 // `mgpu*` calls (mgpuModuleLoad / mgpuModuleUnload from the module's
@@ -35,11 +45,6 @@ class OpPassManager;
 } // namespace mlir
 
 namespace kvcache {
-
-/// Names of the runtime hooks the host code calls (see the file comment).
-inline constexpr llvm::StringLiteral kNumSmsHook = "kvcache_runtime_num_sms";
-inline constexpr llvm::StringLiteral kWorkspaceHook =
-    "kvcache_runtime_workspace";
 
 /// The PTX feature a chip needs from LLVM's NVPTX backend: `+ptx80` for
 /// sm_80 .. sm_90a, `+ptx88` for sm_100 and newer.

@@ -14,9 +14,17 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
     fields are read as unsigned; page × stride addressing is 64-bit (`index`).
 
     Attention mirrors split-K: each request's keys are cut into `splits`
-    partitions (or `attention_dispatch_metadata[2]` when the bundle has it and
-    `splits` is 0; else one), each producing an f32 partial output and its
-    log-sum-exp, merged with the combine math the GPU kernels use.
+    partitions (or `attention_dispatch_metadata[2]` clamped to
+    `[1, splits-cap]` when the bundle has it and `splits` is 0; else one),
+    each producing an f32 partial output and its log-sum-exp, merged with the
+    combine math the GPU kernels use.
+
+    The indices a caller controls are checked at run time: an op whose
+    `layer` is not in `[0, num_layers)` touches no memory, and a key or new
+    row whose `lookup_table` page id is not below `total_num_pages`
+    (`kv_blocks` dim 0) is skipped (its key contributes nothing); both call
+    the runtime hook `kvcache_runtime_raise` (declared in the module), which
+    fails the call.
 
     MLA and 8-bit float caches, and bundles whose tensor-kind fields are
     `tensor` values, are rejected with an error naming the op.
@@ -30,6 +38,8 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
     Option<"splits", "splits", "int64_t", "0",
            "Split-K partitions per request (0: from attention_dispatch_metadata "
            "when present, else 1)">,
+    Option<"splitsCap", "splits-cap", "int64_t", "64",
+           "Most partitions per request taken from attention_dispatch_metadata">,
   ];
 }
 

@@ -70,6 +70,7 @@ void mgpuSetDefaultDevice(int32_t device);
 // convert-kvcache-to-gpu's hooks.
 int32_t kvcache_runtime_num_sms(void);
 uint64_t kvcache_runtime_workspace(uint64_t bytes);
+uint64_t kvcache_runtime_error_word(void);
 
 } // extern "C"
 

@@ -152,8 +152,16 @@ public:
   /// kvcache_runtime_workspace: at least `bytes` of device memory, reused
   /// across calls and grown (never shrunk) when a call needs more.
   uint64_t workspace(uint64_t bytes);
+  /// kvcache_runtime_error_word: the device address of the fault word
+  /// (include/kvcache/ABI/RuntimeHooks.h), allocated and zeroed at first
+  /// use; 0 (after latching why) when that fails.
+  uint64_t errorWord();
 
-  /// Takes the first failure latched since the last call, if any.
+  /// Takes the first failure latched since the last call, if any. It first
+  /// synchronises the stream and reads the fault word: a page id off the
+  /// pool that a kernel recorded is cleared there and latched as an
+  /// InputFault (include/kvcache/Runtime/InputFault.h) for the caller to
+  /// take too.
   std::optional<CudaFailure> takeFailure();
   bool hasFailure() const;
 
@@ -217,6 +225,9 @@ private:
   std::mutex workspaceMutex;
   cuda::CUdeviceptr workspaceBuffer = 0;
   uint64_t workspaceBytes = 0;
+  cuda::CUdeviceptr faultWord = 0;
+  /// Moves a nonzero fault word into the InputFault latch.
+  void collectFaultWord();
 };
 
 /// The runtime the extern "C" entry points use. kvcache-run installs one

@@ -394,6 +394,17 @@ LogicalResult KernelConverter::replaceGPUOps(func::FuncOp func) {
     } else if (isa<gpu::BarrierOp>(op)) {
       hooks.call(sim::kBarrierHook, Type(), {hooks.i32(barrierSites++)});
       op->erase();
+    } else if (auto barrier = dyn_cast<NVVM::BarrierOp>(op)) {
+      if (barrier.getBarrierId() || barrier.getNumberOfThreads() ||
+          barrier.getReductionOp() != NVVM::BarrierReduction::OR)
+        return op->emitOpError("has no host equivalent in ")
+               << "kvcache-gpu-kernels-to-host (only the CTA-wide barrier "
+                  "with an `or` reduction has one)";
+      Value any = hooks.call(
+          sim::kBarrierOrHook, b.getI32Type(),
+          {barrier.getReductionPredicate(), hooks.i32(barrierSites++)});
+      barrier.getRes().replaceAllUsesWith(any);
+      op->erase();
     } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
       if (failed(replaceShuffle(shuffle, warpSites++)))
         return failure();

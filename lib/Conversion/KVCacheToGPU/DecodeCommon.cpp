@@ -79,24 +79,49 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
   Value firstPage = e.divU(frame.splitBegin, pageSize);
   Value endPage = e.ceilDivU(keyEnd, pageSize);
   Value windowPages = e.index(shape.blockSize);
-  return e.loop(firstPage, endPage, windowPages, state,
-                [&](Value window, ValueRange values) {
-                  e.ifThen(e.ult(frame.tid, e.sub(endPage, window)), [&] {
-                    e.store(e.load(frame.arg(kDecodeLookupTable),
-                                   {frame.request, e.add(window, frame.tid)}),
-                            frame.pageIds, frame.tid);
-                  });
-                  e.barrier();
-                  Value windowBegin =
-                      e.maxU(frame.splitBegin, e.mul(window, pageSize));
-                  Value windowEnd = e.minU(
-                      keyEnd, e.mul(e.add(window, windowPages), pageSize));
-                  SmallVector<Value> result =
-                      body(window, windowBegin, windowEnd, values);
-                  // The next window overwrites the ids this one reads.
-                  e.barrier();
-                  return result;
-                });
+  Value numPages = e.dim(frame.arg(kDecodeKvBlocks), 0);
+  Value falseValue =
+      arith::ConstantOp::create(e.b, e.loc, e.b.getBoolAttr(false));
+  return e.loop(
+      firstPage, endPage, windowPages, state,
+      [&](Value window, ValueRange values) {
+        Value column = e.add(window, frame.tid);
+        Value offPool = e.ifThenElse(
+            e.ult(frame.tid, e.sub(endPage, window)), {e.b.getI1Type()},
+            [&]() -> SmallVector<Value> {
+              Value id = e.loadUnsigned(frame.arg(kDecodeLookupTable),
+                                        {frame.request, column});
+              Value onPool = e.ult(id, numPages);
+              e.store(arith::IndexCastOp::create(
+                          e.b, e.loc, e.b.getI32Type(),
+                          e.select(onPool, id, e.index(kOffPoolPage))),
+                      frame.pageIds, frame.tid);
+              return {e.cmp(arith::CmpIPredicate::eq, onPool, falseValue)};
+            },
+            [&]() -> SmallVector<Value> { return {falseValue}; })[0];
+        e.ifThen(offPool, [&] {
+          // The first key of the page this CTA reads.
+          Value position = e.maxU(frame.splitBegin, e.mul(column, pageSize));
+          e.recordPageFault(frame.arg(kDecodeFaultWord), frame.request,
+                            position);
+        });
+        // One barrier publishes the ids and ORs the faults over the CTA.
+        Value windowOffPool = e.barrierOr(offPool);
+        Value windowBegin = e.maxU(frame.splitBegin, e.mul(window, pageSize));
+        Value windowEnd =
+            e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
+        SmallVector<Value> result =
+            body(window, windowBegin, windowEnd, windowOffPool, values);
+        // The next window overwrites the ids this one reads.
+        e.barrier();
+        return result;
+      });
+}
+
+std::pair<Value, Value> kvcache::gpukernels::stagedPage(Emitter &e,
+                                                        Value staged) {
+  Value onPool = e.cmp(arith::CmpIPredicate::ne, staged, e.index(kOffPoolPage));
+  return {e.select(onPool, staged, e.index(0)), onPool};
 }
 
 void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,

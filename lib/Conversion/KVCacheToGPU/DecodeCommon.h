@@ -60,14 +60,26 @@ std::pair<Value, Value> queryRowAndHead(Emitter &e, const DecodeFrame &frame,
 
 /// Streams the keys [splitBegin, keyEnd) a window of blockSize pages at a
 /// time: stages the window's page ids in frame.pageIds (the barriers around
-/// it included), then calls `body(window, windowBegin, windowEnd, state)`,
-/// where `window` is the window's first page (pageIds[i] holds page
-/// window + i), threading `state` through.
+/// it included), then calls `body(window, windowBegin, windowEnd, offPool,
+/// state)`, where `window` is the window's first page (pageIds[i] holds page
+/// window + i), threading `state` through. A page id at or past
+/// total_num_pages is staged as kOffPoolPage and recorded in the fault word;
+/// `offPool` (an i1, the same in every thread) says the window has one, and
+/// then the body must read its staged ids through stagedPage.
 using WindowBody = llvm::function_ref<llvm::SmallVector<Value>(
-    Value window, Value windowBegin, Value windowEnd, mlir::ValueRange state)>;
+    Value window, Value windowBegin, Value windowEnd, Value offPool,
+    mlir::ValueRange state)>;
 llvm::SmallVector<Value> streamWindows(Emitter &e, const DecodeFrame &frame,
                                        const KernelShape &shape, Value keyEnd,
                                        mlir::ValueRange state, WindowBody body);
+
+/// What streamWindows stages for a page id off the pool.
+inline constexpr uint32_t kOffPoolPage = 0xFFFFFFFFu;
+
+/// A staged id (as index) in a window with a page off the pool: the page to
+/// load (page 0 for kOffPoolPage, so no load leaves the pool) and whether
+/// it is on the pool.
+std::pair<Value, Value> stagedPage(Emitter &e, Value staged);
 
 /// Ends a chunk of `rows` query rows starting at `chunkStart`, once every
 /// warp has written its state: warpAcc[w][r][:] (unnormalised, relative to

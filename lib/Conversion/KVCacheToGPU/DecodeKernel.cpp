@@ -128,9 +128,12 @@ struct RowState {
 };
 
 /// The K and V vectors a thread loads for one step: k[u][w] and v[u][w]
-/// for its u-th key and w-th vector.
+/// for its u-th key and w-th vector. In a window with a page off the pool,
+/// onPool[u] says whether key u's page is in it (its V is then zeros and
+/// its score masked); empty otherwise.
 struct StepVectors {
   SmallVector<SmallVector<Value>> k, v;
+  SmallVector<Value> onPool;
 };
 
 class DecodeKernelBuilder {
@@ -143,10 +146,12 @@ public:
 
 private:
   void processRows(int64_t rows);
+  /// `checkPages`: the window has a page off the pool (streamWindows).
   RowState streamKeys(Value windowBegin, Value windowEnd, Value window,
-                      ArrayRef<Value> limits, ArrayRef<SmallVector<Value>> q,
-                      RowState state);
-  StepVectors loadStep(Value firstKey, Value windowEnd, Value window);
+                      bool checkPages, ArrayRef<Value> limits,
+                      ArrayRef<SmallVector<Value>> q, RowState state);
+  StepVectors loadStep(Value firstKey, Value windowEnd, Value window,
+                       bool checkPages);
   RowState computeStep(Value firstKey, Value windowEnd, ArrayRef<Value> limits,
                        ArrayRef<SmallVector<Value>> q, const StepVectors &kv,
                        RowState state);
@@ -255,12 +260,24 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
 
     SmallVector<Value> finalState = streamWindows(
         e, frame, shape, keyEnd, state.flatten(),
-        [&](Value window, Value windowBegin, Value windowEnd,
+        [&](Value window, Value windowBegin, Value windowEnd, Value offPool,
             ValueRange values) {
-          return streamKeys(
-                     windowBegin, windowEnd, window, limits, q,
-                     RowState::unflatten(values, rows, config.vectorsPerThread))
-              .flatten();
+          // Windows with a page off the pool take a checked copy of the
+          // loop; the others run the loop unchanged.
+          RowState current =
+              RowState::unflatten(values, rows, config.vectorsPerThread);
+          return e.ifThenElse(
+              offPool, values.getTypes(),
+              [&] {
+                return streamKeys(windowBegin, windowEnd, window,
+                                  /*checkPages=*/true, limits, q, current)
+                    .flatten();
+              },
+              [&] {
+                return streamKeys(windowBegin, windowEnd, window,
+                                  /*checkPages=*/false, limits, q, current)
+                    .flatten();
+              });
         });
     RowState merged = mergeWarpLanes(
         RowState::unflatten(finalState, rows, config.vectorsPerThread));
@@ -269,7 +286,8 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
 }
 
 RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
-                                         Value window, ArrayRef<Value> limits,
+                                         Value window, bool checkPages,
+                                         ArrayRef<Value> limits,
                                          ArrayRef<SmallVector<Value>> q,
                                          RowState state) {
   // Each step issues all its loads before computing. (Prefetching the next
@@ -279,7 +297,7 @@ RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
   SmallVector<Value> result = e.loop(
       windowBegin, windowEnd, e.index(config.keysPerStep * config.unroll),
       state.flatten(), [&](Value firstKey, ValueRange values) {
-        StepVectors kv = loadStep(firstKey, windowEnd, window);
+        StepVectors kv = loadStep(firstKey, windowEnd, window, checkPages);
         RowState state =
             RowState::unflatten(values, rows, config.vectorsPerThread);
         return (config.scatter
@@ -292,7 +310,7 @@ RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
 }
 
 StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
-                                          Value window) {
+                                          Value window, bool checkPages) {
   Value pageSize = e.index(shape.pageSize);
   Value lastKey = e.sub(windowEnd, e.index(1));
   Value kvBlocks = arg(kDecodeKvBlocks), layer = arg(kDecodeLayer);
@@ -304,6 +322,9 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
     Value clamped = e.minU(keyOf(firstKey, u), lastKey);
     Value page =
         e.loadUnsigned(frame.pageIds, e.sub(e.divU(clamped, pageSize), window));
+    Value onPool;
+    if (checkPages)
+      std::tie(page, onPool) = stagedPage(e, page);
     Value slot = e.remU(clamped, pageSize);
     SmallVector<Value> keyVectors, valueVectors;
     for (int64_t kv = 0; kv < 2; ++kv)
@@ -312,6 +333,13 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
             .push_back(e.loadVector(
                 shape.vectorType(), kvBlocks,
                 {page, e.index(kv), layer, slot, kvHead, laneOffset(w)}));
+    if (checkPages) {
+      // Keys off the pool load page 0: its V would reach the sums through
+      // p = 0 as 0 * V, which is NaN for a NaN V.
+      for (Value &vector : valueVectors)
+        vector = e.select(onPool, vector, e.zeros(shape.vectorType()));
+      step.onPool.push_back(onPool);
+    }
     step.k.push_back(std::move(keyVectors));
     step.v.push_back(std::move(valueVectors));
   }
@@ -351,6 +379,8 @@ RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
   for (int64_t u = 0; u < config.unroll; ++u) {
     keys.push_back(keyOf(firstKey, u));
     inWindow.push_back(e.ult(keys.back(), windowEnd));
+    if (!kv.onPool.empty())
+      inWindow.back() = e.andI(inWindow.back(), kv.onPool[u]);
   }
 
   Value noScore = e.f32(-std::numeric_limits<float>::infinity());
@@ -413,6 +443,8 @@ RowState DecodeKernelBuilder::computeStepScatter(
   // The lane's score: row rowOf(0), key keyOf(firstKey, 0).
   Value key = keyOf(firstKey, 0);
   Value valid = e.ult(key, windowEnd);
+  if (!kv.onPool.empty())
+    valid = e.andI(valid, kv.onPool[0]);
   if (shape.causal)
     valid = e.andI(valid, e.ult(key, limits[0]));
   score =

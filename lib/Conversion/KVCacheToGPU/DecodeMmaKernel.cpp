@@ -122,12 +122,18 @@ public:
 private:
   void processChunk(Value chunkStart);
   /// One 16-key tile; `rowLimit[h]` is row h·8 + g's causal key limit.
-  MmaState step(Value tile, bool masked, Value window, Value windowEnd,
-                ArrayRef<Value> rowLimit, MmaState state);
+  /// `checkPages` (masked tiles of a window with a page off the pool,
+  /// see streamWindows): keys whose page is off the pool are masked and
+  /// their V read as zeros.
+  MmaState step(Value tile, bool masked, bool checkPages, Value window,
+                Value windowEnd, ArrayRef<Value> rowLimit, MmaState state);
   /// The (page, slot) of key `tile + label`; masked tiles clamp the key to
   /// the window's last one.
+  /// `checkPages`: the page is read through stagedPage and `onPool` set.
   std::pair<Value, Value> keySlot(Value tile, Value label, bool masked,
-                                  Value window, Value windowEnd);
+                                  Value window, Value windowEnd,
+                                  bool checkPages = false,
+                                  Value *onPool = nullptr);
   void writeWarpState(const MmaState &state);
 
   MmaState unflatten(ValueRange values) const {
@@ -215,31 +221,44 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
 
   SmallVector<Value> result = streamWindows(
       e, frame, shape, keyEnd, state.flatten(),
-      [&](Value window, Value windowBegin, Value windowEnd, ValueRange values) {
+      [&](Value window, Value windowBegin, Value windowEnd, Value offPool,
+          ValueRange values) {
         // Warp w takes tiles windowBegin + 16 (w + n · warps).
         Value stride = e.index(kTileKeys * frame.warps);
         Value lb = e.add(windowBegin, e.mul(frame.warp, e.index(kTileKeys)));
-        Value unmaskedEnd = e.minU(windowEnd, maskFree);
-        Value tileKeys = e.index(kTileKeys);
-        // Tiles [lb, mainEnd) end by unmaskedEnd.
-        Value fullTiles = e.select(
-            e.cmp(arith::CmpIPredicate::ule, e.add(lb, tileKeys), unmaskedEnd),
-            e.add(e.divU(e.sub(unmaskedEnd, e.add(lb, tileKeys)), stride),
-                  e.index(1)),
-            e.index(0));
-        Value mainEnd = e.add(lb, e.mul(fullTiles, stride));
-        SmallVector<Value> main = e.loop(
-            lb, mainEnd, stride, values, [&](Value tile, ValueRange current) {
-              return step(tile, /*masked=*/false, window, windowEnd, rowLimit,
-                          unflatten(current))
-                  .flatten();
+        auto masked = [&](Value from, bool checkPages, ValueRange init) {
+          return e.loop(from, windowEnd, stride, init,
+                        [&](Value tile, ValueRange current) {
+                          return step(tile, /*masked=*/true, checkPages, window,
+                                      windowEnd, rowLimit, unflatten(current))
+                              .flatten();
+                        });
+        };
+        // A window with a page off the pool takes every tile masked and
+        // checked; the others run unchanged.
+        return e.ifThenElse(
+            offPool, values.getTypes(),
+            [&] { return masked(lb, /*checkPages=*/true, values); },
+            [&] {
+              Value unmaskedEnd = e.minU(windowEnd, maskFree);
+              Value tileKeys = e.index(kTileKeys);
+              // Tiles [lb, mainEnd) end by unmaskedEnd.
+              Value fullTiles = e.select(
+                  e.cmp(arith::CmpIPredicate::ule, e.add(lb, tileKeys),
+                        unmaskedEnd),
+                  e.add(e.divU(e.sub(unmaskedEnd, e.add(lb, tileKeys)), stride),
+                        e.index(1)),
+                  e.index(0));
+              Value mainEnd = e.add(lb, e.mul(fullTiles, stride));
+              SmallVector<Value> main = e.loop(
+                  lb, mainEnd, stride, values,
+                  [&](Value tile, ValueRange current) {
+                    return step(tile, /*masked=*/false, /*checkPages=*/false,
+                                window, windowEnd, rowLimit, unflatten(current))
+                        .flatten();
+                  });
+              return masked(mainEnd, /*checkPages=*/false, main);
             });
-        return e.loop(mainEnd, windowEnd, stride, main,
-                      [&](Value tile, ValueRange current) {
-                        return step(tile, /*masked=*/true, window, windowEnd,
-                                    rowLimit, unflatten(current))
-                            .flatten();
-                      });
       });
   MmaState final = unflatten(result);
   // Each row's sum over the keys of its four lanes t.
@@ -249,28 +268,31 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
   finishChunk(e, frame, shape, rows, chunkStart);
 }
 
-std::pair<Value, Value> DecodeMmaKernelBuilder::keySlot(Value tile, Value label,
-                                                        bool masked,
-                                                        Value window,
-                                                        Value windowEnd) {
+std::pair<Value, Value>
+DecodeMmaKernelBuilder::keySlot(Value tile, Value label, bool masked,
+                                Value window, Value windowEnd, bool checkPages,
+                                Value *onPool) {
   Value pageSize = e.index(shape.pageSize);
   Value offset = label;
   if (masked)
     offset = e.minU(label, e.sub(e.sub(windowEnd, e.index(1)), tile));
-  if (shape.pageSize % kTileKeys == 0) {
-    // The tile lies in one page (tiles start at multiples of 16).
+  auto staged = [&](Value key) {
     Value page =
-        e.loadUnsigned(frame.pageIds, e.sub(e.divU(tile, pageSize), window));
-    return {page, e.add(e.remU(tile, pageSize), offset)};
-  }
+        e.loadUnsigned(frame.pageIds, e.sub(e.divU(key, pageSize), window));
+    if (checkPages)
+      std::tie(page, *onPool) = stagedPage(e, page);
+    return page;
+  };
+  // The tile lies in one page (tiles start at multiples of 16).
+  if (shape.pageSize % kTileKeys == 0)
+    return {staged(tile), e.add(e.remU(tile, pageSize), offset)};
   Value key = e.add(tile, offset);
-  Value page =
-      e.loadUnsigned(frame.pageIds, e.sub(e.divU(key, pageSize), window));
-  return {page, e.remU(key, pageSize)};
+  return {staged(key), e.remU(key, pageSize)};
 }
 
-MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
-                                      Value windowEnd, ArrayRef<Value> rowLimit,
+MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
+                                      Value window, Value windowEnd,
+                                      ArrayRef<Value> rowLimit,
                                       MmaState state) {
   Value kvBlocks = frame.arg(kDecodeKvBlocks), layer = frame.arg(kDecodeLayer);
   Type i32 = e.b.getI32Type();
@@ -279,8 +301,9 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
   // K: keys g and 8 + g, dims 32 p + 8 t.
   SmallVector<SmallVector<Value>> kVectors(2);
   for (int64_t j = 0; j < 2; ++j) {
-    auto [page, slot] =
-        keySlot(tile, e.add(g, e.index(8 * j)), masked, window, windowEnd);
+    Value onPool;
+    auto [page, slot] = keySlot(tile, e.add(g, e.index(8 * j)), masked, window,
+                                windowEnd, checkPages, &onPool);
     for (int64_t p = 0; p < kWords; ++p)
       kVectors[j].push_back(e.bitcast(
           words, e.loadVector(shape.vectorType(), kvBlocks,
@@ -291,12 +314,20 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
   SmallVector<SmallVector<Value>> vVectors(4);
   for (int64_t v = 0; v < 4; ++v) {
     Value label = e.add(e.mul(t, e.index(2)), e.index((v % 2) + 8 * (v / 2)));
-    auto [page, slot] = keySlot(tile, label, masked, window, windowEnd);
-    for (int64_t c = 0; c < vChunks; ++c)
-      vVectors[v].push_back(
+    Value onPool;
+    auto [page, slot] =
+        keySlot(tile, label, masked, window, windowEnd, checkPages, &onPool);
+    for (int64_t c = 0; c < vChunks; ++c) {
+      Value vector =
           e.loadVector(shape.vectorType(), kvBlocks,
                        {page, e.index(1), layer, slot, frame.kvHead,
-                        e.add(e.index(64 * c), e.mul(g, e.index(8)))}));
+                        e.add(e.index(64 * c), e.mul(g, e.index(8)))});
+      // A page off the pool is staged as page 0: P = 0 times its V must
+      // not be NaN.
+      if (onPool)
+        vector = e.select(onPool, vector, e.zeros(shape.vectorType()));
+      vVectors[v].push_back(vector);
+    }
   }
 
   // S = Q Kᵀ, two N tiles of 8 keys: s[j][2h + i] is row h·8 + g's score
@@ -326,6 +357,12 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, Value window,
           Value valid = e.ult(key, windowEnd);
           if (shape.causal)
             valid = e.andI(valid, e.ult(key, rowLimit[h]));
+          if (checkPages) {
+            Value onPool;
+            keySlot(tile, e.add(e.mul(t, e.index(2)), e.index(8 * j + i)),
+                    /*masked=*/true, window, windowEnd, checkPages, &onPool);
+            valid = e.andI(valid, onPool);
+          }
           score = e.select(valid, score, noScore);
         }
         scores[h].push_back(score);

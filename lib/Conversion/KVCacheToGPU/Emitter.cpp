@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -58,6 +59,35 @@ Value Emitter::gridDim(gpu::Dimension dimension) {
   return gpu::GridDimOp::create(b, loc, dimension);
 }
 void Emitter::barrier() { gpu::BarrierOp::create(b, loc); }
+Value Emitter::barrierOr(Value predicate) {
+  Type i32Type = b.getI32Type();
+  Value any = NVVM::BarrierOp::create(
+                  b, loc, TypeRange{i32Type}, /*barrierId=*/Value(),
+                  /*numberOfThreads=*/Value(),
+                  NVVM::BarrierReductionAttr::get(b.getContext(),
+                                                  NVVM::BarrierReduction::OR),
+                  arith::ExtUIOp::create(b, loc, i32Type, predicate))
+                  .getRes();
+  return cmp(arith::CmpIPredicate::ne, any, i32(0));
+}
+void Emitter::recordPageFault(Value faultWord, Value request, Value position) {
+  // abi::encodeFaultWord: ~(request << 32 | min(position, 2^32 - 2)).
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t value) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, value));
+  };
+  auto toI64 = [&](Value value) {
+    return arith::IndexCastUIOp::create(b, loc, i64, value);
+  };
+  Value saturated =
+      arith::MinUIOp::create(b, loc, toI64(position), constant(0xFFFFFFFEll));
+  Value key = arith::OrIOp::create(
+      b, loc, arith::ShLIOp::create(b, loc, toI64(request), constant(32)),
+      saturated);
+  Value word = arith::XOrIOp::create(b, loc, key, constant(-1));
+  memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::maxu, word,
+                              faultWord, ValueRange{index(0)});
+}
 Value Emitter::shuffleXor(Value value, int64_t offset) {
   // A shuffle moves 32 bits: vectors go element by element.
   if (auto type = dyn_cast<VectorType>(value.getType())) {

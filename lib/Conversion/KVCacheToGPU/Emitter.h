@@ -38,6 +38,9 @@ struct Emitter : conversion::Emitter {
   Value blockId(mlir::gpu::Dimension dimension);
   Value gridDim(mlir::gpu::Dimension dimension);
   void barrier();
+  /// A barrier that also ORs `predicate` (i1) over the CTA's threads
+  /// (`bar.red.or.pred`, CUDA's __syncthreads_or): every thread gets the OR.
+  Value barrierOr(Value predicate);
   /// `value` (a scalar or a vector of 32-bit elements) from lane
   /// `lane ^ offset` of the warp.
   Value shuffleXor(Value value, int64_t offset);
@@ -48,6 +51,11 @@ struct Emitter : conversion::Emitter {
   Value groupSum(Value value, int64_t width);
   /// The maximum of `value` over aligned groups of `width` lanes.
   Value groupMax(Value value, int64_t width);
+
+  /// Records a page id past the pool at (request, position) in the fault
+  /// word (a memref<1xi64>): an atomic unsigned max of
+  /// abi::encodeFaultWord(request, position), which keeps the smallest pair.
+  void recordPageFault(Value faultWord, Value request, Value position);
 
   Value bitcast(mlir::Type type, Value value);
   /// Element `i` of `x` and element `j` of `y` (16-bit floats) packed into

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Guards.h"
 #include "Emitter.h"
 #include "Lowering.h"
 
@@ -48,6 +49,31 @@ Value memrefAtAddress(Emitter &e, Value address, Value bytes) {
   auto memrefType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
   return UnrealizedConversionCastOp::create(b, e.loc, memrefType, descriptor)
       .getResult(0);
+}
+
+/// The runtime's fault word as the memref<1xi64> the kernels take.
+Value faultWord(Emitter &e, const RuntimeHooks &hooks) {
+  Value address =
+      func::CallOp::create(e.b, e.loc, hooks.errorWord, ValueRange())
+          .getResult(0);
+  Value bytes = memrefAtAddress(e, address, e.index(8));
+  auto type = MemRefType::get({1}, e.b.getI64Type());
+  return memref::ViewOp::create(e.b, e.loc, type, bytes, e.index(0),
+                                ValueRange{});
+}
+
+/// The guards every op's host code runs before launching: the layer is in
+/// range, and the pool has a page for the kernels to read instead of one
+/// off the pool (so a pool of 0 pages with work to do is a fault too).
+void guardLaunch(Emitter &e, const RuntimeHooks &hooks, InputsType type,
+                 Value kvBlocks, Value layer, function_ref<void()> body) {
+  conversion::guardLayer(e, hooks.raise, layer, type.getNumLayers(), [&] {
+    Value numPages = e.dim(kvBlocks, 0);
+    e.ifThenElse(e.ult(e.index(0), numPages), body, [&] {
+      conversion::raise(e, hooks.raise, abi::Fault::PageOutOfRange,
+                        {Value(), Value(), Value(), numPages});
+    });
+  });
 }
 
 /// A view of `count` f32s at byte `offset` of the workspace.
@@ -185,7 +211,8 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
 }
 
 void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,
-                                     const LaunchOptions &options) {
+                                     const LaunchOptions &options,
+                                     const RuntimeHooks &hooks) {
   OpBuilder b(op);
   Emitter e(b, op.getLoc());
   KernelShape shape = getKernelShape(op, options);
@@ -206,9 +233,14 @@ void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,
   Value batch = e.dim(args[kStoreCacheLengths], 0);
   Value hasWork = e.andI(e.ult(zero, rows), e.ult(zero, batch));
   e.ifThen(hasWork, [&] {
-    gpu::GPUFuncOp kernel =
-        kernels.get(KernelKind::Store, shape, typesOf(args));
-    launch(e, kernel, {rows, e.index(1), e.index(1)}, shape.blockSize, args);
+    guardLaunch(e, hooks, op.getBundle().getType(), args[kStoreKvBlocks],
+                op.getLayer(), [&] {
+                  args[kStoreFaultWord] = faultWord(e, hooks);
+                  gpu::GPUFuncOp kernel =
+                      kernels.get(KernelKind::Store, shape, typesOf(args));
+                  launch(e, kernel, {rows, e.index(1), e.index(1)},
+                         shape.blockSize, args);
+                });
   });
   op.erase();
 }
@@ -275,6 +307,7 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     args[kDecodePartialLse] = partialLse;
     args[kDecodeLayer] = op.getLayer();
     args[kDecodeNumPartitions] = numPartitions;
+    args[kDecodeFaultWord] = faultWord(e, hooks);
     // The one-token kernel holds fewer rows in registers (more CTAs per
     // SM); the host knows the longest query.
     gpu::KernelDim3 grid{slots, numKvHeads, batch};
@@ -332,6 +365,7 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     args[kPrefillRowOffsets] = op.getInputRowOffsets();
     args[kPrefillOut] = op.getOut();
     args[kPrefillLayer] = op.getLayer();
+    args[kPrefillFaultWord] = faultWord(e, hooks);
     Value blocks =
         e.ceilDivU(e.mul(maxPromptLength, e.index(shape.groupSize())),
                    e.index(prefillRowsPerBlock(shape)));
@@ -339,6 +373,9 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
            {blocks, numKvHeads, batch}, shape.blockSize, args);
   };
 
-  e.ifThen(hasWork, [&] { e.ifThenElse(isDecode, decode, prefill); });
+  e.ifThen(hasWork, [&] {
+    guardLaunch(e, hooks, type, kvBlocks, op.getLayer(),
+                [&] { e.ifThenElse(isDecode, decode, prefill); });
+  });
   op.erase();
 }

@@ -9,6 +9,7 @@
 #include "kvcache/Conversion/KVCacheToGPU.h"
 #include "kvcache/Conversion/Passes.h"
 
+#include "../Guards.h"
 #include "../Lowerable.h"
 #include "Lowering.h"
 
@@ -71,25 +72,6 @@ int64_t smVersion(StringRef chip) {
   return version;
 }
 
-/// `name` declared as a private function of `type`, or an error when the
-/// module already has something else by that name.
-FailureOr<func::FuncOp> declareHook(ModuleOp module, StringRef name,
-                                    FunctionType type) {
-  if (Operation *existing = module.lookupSymbol(name)) {
-    auto function = dyn_cast<func::FuncOp>(existing);
-    if (!function || function.getFunctionType() != type)
-      return existing->emitError("'")
-             << name << "' is the runtime hook " << kPassName
-             << " calls; it must be a func.func of type " << type;
-    return function;
-  }
-  OpBuilder b(module.getBodyRegion());
-  b.setInsertionPointToStart(module.getBody());
-  auto function = func::FuncOp::create(b, module.getLoc(), name, type);
-  function.setPrivate();
-  return function;
-}
-
 struct ConvertKVCacheToGPUPass
     : public kvcache::impl::ConvertKVCacheToGPUBase<ConvertKVCacheToGPUPass> {
   using Base::Base;
@@ -142,28 +124,33 @@ struct ConvertKVCacheToGPUPass
 
     MLIRContext *ctx = module.getContext();
     RuntimeHooks hooks;
-    if (anyAttention) {
-      Type i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
-      FailureOr<func::FuncOp> workspace =
-          declareHook(module, kWorkspaceHook, FunctionType::get(ctx, i64, i64));
-      if (failed(workspace))
-        return signalPassFailure();
-      hooks.workspace = *workspace;
-      if (splits == 0) {
-        FailureOr<func::FuncOp> numSms =
-            declareHook(module, kNumSmsHook, FunctionType::get(ctx, {}, i32));
-        if (failed(numSms))
-          return signalPassFailure();
-        hooks.numSms = *numSms;
-      }
-    }
+    Type i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
+    auto declare = [&](func::FuncOp &hook, StringRef name, FunctionType type) {
+      FailureOr<func::FuncOp> declared =
+          conversion::declareHook(module, name, type, kPassName);
+      if (succeeded(declared))
+        hook = *declared;
+      return succeeded(declared);
+    };
+    FailureOr<func::FuncOp> raise =
+        conversion::declareRaiseHook(module, kPassName);
+    if (failed(raise) ||
+        !declare(hooks.errorWord, abi::kErrorWordHook,
+                 FunctionType::get(ctx, {}, i64)) ||
+        (anyAttention && !declare(hooks.workspace, abi::kWorkspaceHook,
+                                  FunctionType::get(ctx, i64, i64))) ||
+        (anyAttention && splits == 0 &&
+         !declare(hooks.numSms, abi::kNumSmsHook,
+                  FunctionType::get(ctx, {}, i32))))
+      return signalPassFailure();
+    hooks.raise = *raise;
 
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     KernelCache kernels(module);
     for (Operation *op : ops) {
       if (auto store = dyn_cast<StoreOp>(op))
-        lowerStore(store, kernels, options);
+        lowerStore(store, kernels, options, hooks);
       else
         lowerAttention(cast<AttentionOp>(op), kernels, options, hooks);
     }

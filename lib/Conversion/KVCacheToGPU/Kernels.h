@@ -54,6 +54,11 @@ struct KernelShape {
   }
 };
 
+// Kernels that read lookup_table take `fault_word`, the runtime's fault word
+// as a memref<1xi64> (include/kvcache/ABI/RuntimeHooks.h): a page id at or
+// past total_num_pages (kv_blocks dim 0) is never dereferenced; its keys or
+// rows are skipped and the kernel records (request, position) there.
+
 /// Arguments of the store kernel. Grid (total_tokens), one CTA per new row.
 enum StoreArg {
   kStoreKvBlocks,
@@ -63,6 +68,7 @@ enum StoreArg {
   kStoreValue,
   kStoreRowOffsets,
   kStoreLayer,
+  kStoreFaultWord,
   kStoreNumArgs
 };
 
@@ -81,6 +87,7 @@ enum DecodeArg {
   kDecodePartialLse,
   kDecodeLayer,
   kDecodeNumPartitions,
+  kDecodeFaultWord,
   kDecodeNumArgs
 };
 
@@ -110,6 +117,7 @@ enum PrefillArg {
   kPrefillRowOffsets,
   kPrefillOut,
   kPrefillLayer,
+  kPrefillFaultWord,
   kPrefillNumArgs
 };
 

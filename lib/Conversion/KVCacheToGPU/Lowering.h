@@ -47,17 +47,21 @@ struct LaunchOptions {
   int64_t smVersion = 90;
 };
 
-/// The runtime hooks, declared in the module (see KVCacheToGPU.h).
+/// The runtime hooks, declared in the module (include/kvcache/ABI/
+/// RuntimeHooks.h).
 struct RuntimeHooks {
   mlir::func::FuncOp numSms;
   mlir::func::FuncOp workspace;
+  mlir::func::FuncOp errorWord;
+  mlir::func::FuncOp raise;
 };
 
 /// The specialisation of `op`'s kernels.
 KernelShape getKernelShape(mlir::Operation *op, const LaunchOptions &options);
 
 /// Replaces `op` by host code that launches the store kernel.
-void lowerStore(StoreOp op, KernelCache &kernels, const LaunchOptions &options);
+void lowerStore(StoreOp op, KernelCache &kernels, const LaunchOptions &options,
+                const RuntimeHooks &hooks);
 
 /// Replaces `op` by host code that picks decode or prefill on
 /// max_lengths[0][0], chooses the split count and launches.

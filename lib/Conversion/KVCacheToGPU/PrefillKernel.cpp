@@ -65,10 +65,14 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto tileType = MemRefType::get({config.tileKeys * shape.headDim},
                                   shape.elementType, nullptr, workgroup);
-  auto kernel = createKernel(b, loc, name, argTypes, {tileType, tileType},
-                             shape.blockSize);
+  // Whether each key of the tile is on a page of the pool.
+  auto onPoolType =
+      MemRefType::get({config.tileKeys}, b.getI32Type(), nullptr, workgroup);
+  auto kernel = createKernel(b, loc, name, argTypes,
+                             {tileType, tileType, onPoolType}, shape.blockSize);
   Value keyTile = kernel.getWorkgroupAttributions()[0];
   Value valueTile = kernel.getWorkgroupAttributions()[1];
+  Value tileOnPool = kernel.getWorkgroupAttributions()[2];
   Emitter e(b, loc);
   auto arg = [&](PrefillArg which) { return kernel.getArgument(which); };
   VectorType vectorType = shape.vectorType();
@@ -131,37 +135,76 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
         e.index(0), keyEnd, e.index(config.tileKeys), init,
         [&](Value tileStart, ValueRange values) {
           // Stage the tile: consecutive threads load consecutive vectors.
-          e.loop(
+          // A key whose page id is off the pool stages zeros (no load
+          // leaves the pool), is recorded in the fault word, and is
+          // masked below.
+          Type i1 = b.getI1Type();
+          Value numPages = e.dim(arg(kPrefillKvBlocks), 0);
+          Value noFault =
+              arith::ConstantOp::create(b, e.loc, b.getBoolAttr(false));
+          Value offPool = e.loop(
               tid, e.index(config.tileKeys * shape.vectorsPerRow()),
-              e.index(shape.blockSize), [&](Value item) {
+              e.index(shape.blockSize), ValueRange{noFault},
+              [&](Value item, ValueRange seen) -> SmallVector<Value> {
                 Value tileKey = e.divU(item, vectorsPerRow);
                 Value lanes =
                     e.mul(e.remU(item, vectorsPerRow), e.index(width));
                 Value key = e.add(tileStart, tileKey);
                 SmallVector<Value> loaded = e.ifThenElse(
-                    e.ult(key, keyEnd), {vectorType, vectorType},
+                    e.ult(key, keyEnd), {vectorType, vectorType, i1},
                     [&] {
                       Value page =
                           e.loadUnsigned(arg(kPrefillLookupTable),
                                          {request, e.divU(key, pageSize)});
-                      Value slot = e.remU(key, pageSize);
-                      SmallVector<Value> kv;
-                      for (int64_t which = 0; which < 2; ++which)
-                        kv.push_back(e.loadVector(
-                            vectorType, arg(kPrefillKvBlocks),
-                            {page, e.index(which), arg(kPrefillLayer), slot,
-                             kvHead, lanes}));
-                      return kv;
+                      Value onPool = e.ult(page, numPages);
+                      return e.ifThenElse(
+                          onPool, {vectorType, vectorType, i1},
+                          [&] {
+                            Value slot = e.remU(key, pageSize);
+                            SmallVector<Value> kv;
+                            for (int64_t which = 0; which < 2; ++which)
+                              kv.push_back(e.loadVector(
+                                  vectorType, arg(kPrefillKvBlocks),
+                                  {page, e.index(which), arg(kPrefillLayer),
+                                   slot, kvHead, lanes}));
+                            kv.push_back(onPool);
+                            return kv;
+                          },
+                          [&] {
+                            e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes,
+                                           e.index(0)),
+                                     [&] {
+                                       e.recordPageFault(arg(kPrefillFaultWord),
+                                                         request, key);
+                                     });
+                            return SmallVector<Value>{e.zeros(vectorType),
+                                                      e.zeros(vectorType),
+                                                      onPool};
+                          });
                     },
-                    [&] { return SmallVector<Value>(2, e.zeros(vectorType)); });
+                    [&] {
+                      // Past keyEnd: masked by the causal limit anyway.
+                      return SmallVector<Value>{
+                          e.zeros(vectorType), e.zeros(vectorType),
+                          arith::ConstantOp::create(b, e.loc,
+                                                    b.getBoolAttr(true))};
+                    });
                 Value at = e.add(e.mul(tileKey, headDim), lanes);
                 e.storeVector(loaded[0], keyTile, at);
                 e.storeVector(loaded[1], valueTile, at);
-              });
-          e.barrier();
+                e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
+                         [&] {
+                           e.store(arith::ExtUIOp::create(
+                                       b, e.loc, b.getI32Type(), loaded[2]),
+                                   tileOnPool, tileKey);
+                         });
+                Value off = e.cmp(arith::CmpIPredicate::eq, loaded[2], noFault);
+                return {e.orI(seen[0], off)};
+              })[0];
+          // One barrier publishes the tile and ORs the faults over the CTA.
+          Value tileOffPool = e.barrierOr(offPool);
 
           SmallVector<Value> scores;
-          Value newMax = values[0];
           for (int64_t k = 0; k < config.tileKeys; ++k) {
             Value dot;
             for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
@@ -177,8 +220,26 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
             Value key = e.add(tileStart, e.index(k));
             Value seen = e.andI(e.ult(key, keyEnd), e.ult(key, limit));
             scores.push_back(e.select(seen, dot, noScore));
-            newMax = e.maxF(newMax, scores.back());
           }
+          // Keys off the pool (zeros were staged for them) score nothing;
+          // only a tile that has one reads the flags.
+          SmallVector<Type> scoreTypes(scores.size(), b.getF32Type());
+          scores = e.ifThenElse(
+              tileOffPool, scoreTypes,
+              [&] {
+                SmallVector<Value> masked;
+                for (int64_t k = 0; k < config.tileKeys; ++k) {
+                  Value onPool =
+                      e.cmp(arith::CmpIPredicate::ne,
+                            e.load(tileOnPool, e.index(k)), e.i32(0));
+                  masked.push_back(e.select(onPool, scores[k], noScore));
+                }
+                return masked;
+              },
+              [&] { return scores; });
+          Value newMax = values[0];
+          for (Value score : scores)
+            newMax = e.maxF(newMax, score);
           Value alpha = e.exp2(e.subF(values[0], newMax));
           Value sum = e.mulF(values[1], alpha);
           SmallVector<Value> acc;

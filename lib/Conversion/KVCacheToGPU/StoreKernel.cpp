@@ -74,22 +74,35 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
       Value slot = e.remU(position, pageSize);
       int64_t vectorsPerRow = shape.vectorsPerRow();
       Value perRow = e.index(vectorsPerRow);
-      // Consecutive threads take consecutive 16-byte vectors of the row:
-      // coalesced reads of key/value and writes into the page.
-      e.loop(e.threadId(), e.index(shape.numKvHeads * vectorsPerRow),
-             e.index(shape.blockSize), [&](Value vectorIndex) {
-               Value head = e.divU(vectorIndex, perRow);
-               Value lane = e.mul(e.remU(vectorIndex, perRow),
-                                  e.index(shape.vectorWidth()));
-               for (auto [kv, rows] :
-                    {std::pair(int64_t(0), arg(kStoreKey)),
-                     std::pair(int64_t(1), arg(kStoreValue))}) {
-                 Value vector =
-                     e.loadVector(shape.vectorType(), rows, {row, head, lane});
-                 e.storeVector(vector, kvBlocks,
-                               {page, e.index(kv), layer, slot, head, lane});
-               }
-             });
+      // A page id past the pool is never written; one thread records it.
+      Value onPool = e.ult(page, e.dim(kvBlocks, 0));
+      e.ifThenElse(
+          onPool,
+          [&] {
+            // Consecutive threads take consecutive 16-byte vectors of the
+            // row: coalesced reads of key/value and writes into the page.
+            e.loop(e.threadId(), e.index(shape.numKvHeads * vectorsPerRow),
+                   e.index(shape.blockSize), [&](Value vectorIndex) {
+                     Value head = e.divU(vectorIndex, perRow);
+                     Value lane = e.mul(e.remU(vectorIndex, perRow),
+                                        e.index(shape.vectorWidth()));
+                     for (auto [kv, rows] :
+                          {std::pair(int64_t(0), arg(kStoreKey)),
+                           std::pair(int64_t(1), arg(kStoreValue))}) {
+                       Value vector = e.loadVector(shape.vectorType(), rows,
+                                                   {row, head, lane});
+                       e.storeVector(
+                           vector, kvBlocks,
+                           {page, e.index(kv), layer, slot, head, lane});
+                     }
+                   });
+          },
+          [&] {
+            e.ifThen(
+                e.cmp(arith::CmpIPredicate::eq, e.threadId(), e.index(0)), [&] {
+                  e.recordPageFault(arg(kStoreFaultWord), request, position);
+                });
+          });
     });
   });
   return kernel;

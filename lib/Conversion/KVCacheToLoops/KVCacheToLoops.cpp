@@ -9,6 +9,7 @@
 #include "kvcache/Conversion/Passes.h"
 
 #include "../Emitter.h"
+#include "../Guards.h"
 #include "../Lowerable.h"
 
 #include "mlir/IR/Builders.h"
@@ -23,6 +24,7 @@ namespace kvcache {
 using namespace mlir;
 using namespace kvcache;
 using abi::Field;
+using namespace kvcache::conversion;
 
 namespace {
 
@@ -59,19 +61,24 @@ struct Emitter : conversion::Emitter {
 /// The fields an op reads, fetched with kvcache.get at the op.
 struct Fields {
   Value kvBlocks, cacheLengths, lookupTable, dispatchMetadata;
+  /// kv_blocks dim 0: page ids at or past it are never dereferenced.
+  Value totalPages;
 
   Fields(OpBuilder &b, Location loc, Value bundle, bool withMetadata) {
     auto type = cast<InputsType>(bundle.getType());
     kvBlocks = GetOp::create(b, loc, bundle, Field::kv_blocks);
     cacheLengths = GetOp::create(b, loc, bundle, Field::cache_lengths);
     lookupTable = GetOp::create(b, loc, bundle, Field::lookup_table);
+    totalPages = memref::DimOp::create(b, loc, kvBlocks, 0);
     if (withMetadata && type.hasField(Field::attention_dispatch_metadata))
       dispatchMetadata =
           GetOp::create(b, loc, bundle, Field::attention_dispatch_metadata);
   }
 };
 
-void lowerStore(StoreOp op) {
+/// Row `i` of request `b` goes to position cache_lengths[b] + i; a page id
+/// past the pool is reported (with its request and position) and skipped.
+void lowerStore(StoreOp op, func::FuncOp raiseHook) {
   OpBuilder b(op);
   Emitter e(b, op.getLoc());
   InputsType type = op.getBundle().getType();
@@ -81,26 +88,35 @@ void lowerStore(StoreOp op) {
   Value zero = e.index(0), one = e.index(1);
   Value batch =
       memref::DimOp::create(b, op.getLoc(), fields.cacheLengths, zero);
-  e.loop(zero, batch, [&](Value request) {
-    Value first = e.loadUnsigned(offsets, request);
-    Value last = e.loadUnsigned(offsets, e.add(request, one));
-    Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
-    e.loop(first, last, [&](Value row) {
-      Value position = e.add(cacheLength, e.sub(row, first));
-      Value page = e.loadUnsigned(fields.lookupTable,
-                                  {request, e.divU(position, pageSize)});
-      Value slot = e.remU(position, pageSize);
-      e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
-        e.loop(zero, e.index(type.getHeadDim()), [&](Value lane) {
-          for (auto [kv, rows] :
-               {std::pair<int64_t, Value>{0, op.getKey()},
-                std::pair<int64_t, Value>{1, op.getValue()}}) {
-            Value element = memref::LoadOp::create(b, op.getLoc(), rows,
-                                                   ValueRange{row, head, lane});
-            memref::StoreOp::create(
-                b, op.getLoc(), element, fields.kvBlocks,
-                ValueRange{page, e.index(kv), op.getLayer(), slot, head, lane});
-          }
+  guardLayer(e, raiseHook, op.getLayer(), type.getNumLayers(), [&] {
+    e.loop(zero, batch, [&](Value request) {
+      Value first = e.loadUnsigned(offsets, request);
+      Value last = e.loadUnsigned(offsets, e.add(request, one));
+      Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
+      e.loop(first, last, [&](Value row) {
+        Value position = e.add(cacheLength, e.sub(row, first));
+        Value page = e.loadUnsigned(fields.lookupTable,
+                                    {request, e.divU(position, pageSize)});
+        Value slot = e.remU(position, pageSize);
+        auto storeRow = [&] {
+          e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
+            e.loop(zero, e.index(type.getHeadDim()), [&](Value lane) {
+              for (auto [kv, rows] :
+                   {std::pair<int64_t, Value>{0, op.getKey()},
+                    std::pair<int64_t, Value>{1, op.getValue()}}) {
+                Value element = memref::LoadOp::create(
+                    b, op.getLoc(), rows, ValueRange{row, head, lane});
+                memref::StoreOp::create(
+                    b, op.getLoc(), element, fields.kvBlocks,
+                    ValueRange{page, e.index(kv), op.getLayer(), slot, head,
+                               lane});
+              }
+            });
+          });
+        };
+        e.ifThenElse(e.ult(page, fields.totalPages), storeRow, [&] {
+          raise(e, raiseHook, abi::Fault::PageOutOfRange,
+                {request, position, page, fields.totalPages});
         });
       });
     });
@@ -108,7 +124,8 @@ void lowerStore(StoreOp op) {
   op.erase();
 }
 
-void lowerAttention(AttentionOp op, int64_t splitsOption) {
+void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
+                    func::FuncOp raiseHook) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Emitter e(b, loc);
@@ -127,129 +144,175 @@ void lowerAttention(AttentionOp op, int64_t splitsOption) {
   Value fzero = e.f32(0.0f);
 
   // Split count: the option, else the host's choice in the dispatch metadata
-  // (clamped to at least one), else one.
+  // clamped to [1, splits-cap] as the GPU clamps it to its launched slots
+  // (it sizes an allocation), else one.
   Value splits;
   if (splitsOption > 0) {
     splits = e.index(splitsOption);
   } else if (fields.dispatchMetadata) {
     Value chosen = memref::LoadOp::create(b, loc, fields.dispatchMetadata,
                                           ValueRange{e.index(2)});
-    Value atLeastOne = arith::MaxSIOp::create(
-        b, loc, chosen,
-        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1)));
-    splits = arith::IndexCastOp::create(b, loc, b.getIndexType(), atLeastOne);
+    Type i64 = b.getI64Type();
+    Value clamped = arith::MinSIOp::create(
+        b, loc,
+        arith::MaxSIOp::create(
+            b, loc, chosen,
+            arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, 1))),
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, splitsCap)));
+    splits = arith::IndexCastOp::create(b, loc, b.getIndexType(), clamped);
   } else {
     splits = one;
   }
 
-  // Per split: the partial output (f32, normalised) and its log-sum-exp.
-  auto partialType = MemRefType::get({ShapedType::kDynamic, type.getHeadDim()},
-                                     b.getF32Type());
-  auto lseType = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-  Value partial = memref::AllocOp::create(b, loc, partialType, splits);
-  Value lse = memref::AllocOp::create(b, loc, lseType, splits);
+  guardLayer(e, raiseHook, layer, type.getNumLayers(), [&] {
+    // Per split: the partial output (f32, normalised) and its log-sum-exp.
+    auto partialType = MemRefType::get(
+        {ShapedType::kDynamic, type.getHeadDim()}, b.getF32Type());
+    auto lseType = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+    Value partial = memref::AllocOp::create(b, loc, partialType, splits);
+    Value lse = memref::AllocOp::create(b, loc, lseType, splits);
 
-  Value batch = memref::DimOp::create(b, loc, fields.cacheLengths, zero);
-  e.loop(zero, batch, [&](Value request) {
-    Value first = e.loadUnsigned(offsets, request);
-    Value last = e.loadUnsigned(offsets, e.add(request, one));
-    Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
-    Value numKeys = e.add(cacheLength, e.sub(last, first));
-    // Splits cut the request's keys into equal chunks, as the GPU kernel does.
-    Value chunk = arith::CeilDivUIOp::create(b, loc, numKeys, splits);
-    e.loop(first, last, [&](Value row) {
-      Value keyLimit = op.getCausal()
-                           ? e.add(cacheLength, e.add(e.sub(row, first), one))
-                           : numKeys;
-      e.loop(zero, e.index(numQHeads), [&](Value qHead) {
-        Value kvHead = e.divU(qHead, e.index(groupSize));
-        auto score = [&](Value key) {
-          Value page = e.loadUnsigned(fields.lookupTable,
-                                      {request, e.divU(key, pageSize)});
-          Value slot = e.remU(key, pageSize);
-          Value dot =
-              e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
-                Value qv = e.loadF32(q, {row, qHead, lane});
-                Value kv = e.loadF32(fields.kvBlocks,
-                                     {page, zero, layer, slot, kvHead, lane});
-                return e.addF(acc, e.mulF(qv, kv));
-              });
-          return e.mulF(dot, scale);
-        };
-        e.loop(zero, splits, [&](Value split) {
-          Value lo = e.mul(split, chunk);
-          Value hi = e.minU(e.add(lo, chunk), keyLimit);
-          e.loop(zero, headDim, [&](Value lane) {
-            memref::StoreOp::create(b, loc, fzero, partial,
-                                    ValueRange{split, lane});
-          });
-          Value max = e.reduce(lo, hi, negInf, [&](Value key, Value acc) {
-            return e.maxF(acc, score(key));
-          });
-          Value sum = e.reduce(lo, hi, fzero, [&](Value key, Value acc) {
-            Value p = e.exp(e.subF(score(key), max));
-            Value page = e.loadUnsigned(fields.lookupTable,
-                                        {request, e.divU(key, pageSize)});
+    Value batch = memref::DimOp::create(b, loc, fields.cacheLengths, zero);
+    e.loop(zero, batch, [&](Value request) {
+      Value first = e.loadUnsigned(offsets, request);
+      Value last = e.loadUnsigned(offsets, e.add(request, one));
+      Value cacheLength = e.loadUnsigned(fields.cacheLengths, request);
+      Value numKeys = e.add(cacheLength, e.sub(last, first));
+      // Splits cut the request's keys into equal chunks, as the GPU kernel
+      // does.
+      Value chunk = arith::CeilDivUIOp::create(b, loc, numKeys, splits);
+      e.loop(first, last, [&](Value row) {
+        Value keyLimit = op.getCausal()
+                             ? e.add(cacheLength, e.add(e.sub(row, first), one))
+                             : numKeys;
+        e.loop(zero, e.index(numQHeads), [&](Value qHead) {
+          Value kvHead = e.divU(qHead, e.index(groupSize));
+          // A key whose page id is past the pool is skipped: its score is
+          // never computed, its value never read, and the fault is raised.
+          auto pageOf = [&](Value key) {
+            return e.loadUnsigned(fields.lookupTable,
+                                  {request, e.divU(key, pageSize)});
+          };
+          auto onPage = [&](Value key, Value page, Type resultType,
+                            function_ref<Value()> body, Value otherwise) {
+            return e
+                .ifThenElse(
+                    e.ult(page, fields.totalPages), TypeRange{resultType},
+                    [&] { return SmallVector<Value>{body()}; },
+                    [&] {
+                      raise(e, raiseHook, abi::Fault::PageOutOfRange,
+                            {request, key, page, fields.totalPages});
+                      return SmallVector<Value>{otherwise};
+                    })
+                .front();
+          };
+          auto score = [&](Value key, Value page) {
             Value slot = e.remU(key, pageSize);
-            e.loop(zero, headDim, [&](Value lane) {
-              Value v = e.loadF32(fields.kvBlocks,
-                                  {page, one, layer, slot, kvHead, lane});
-              Value old = memref::LoadOp::create(b, loc, partial,
-                                                 ValueRange{split, lane});
-              memref::StoreOp::create(b, loc, e.addF(old, e.mulF(p, v)),
-                                      partial, ValueRange{split, lane});
-            });
-            return e.addF(acc, p);
-          });
-          // An empty split (past the causal limit) contributes nothing.
-          Value nonEmpty =
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lo, hi);
-          scf::IfOp::create(
-              b, loc, nonEmpty,
-              [&](OpBuilder &, Location) {
-                e.loop(zero, headDim, [&](Value lane) {
-                  Value acc = memref::LoadOp::create(b, loc, partial,
-                                                     ValueRange{split, lane});
-                  memref::StoreOp::create(b, loc, e.divF(acc, sum), partial,
-                                          ValueRange{split, lane});
+            Value dot =
+                e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
+                  Value qv = e.loadF32(q, {row, qHead, lane});
+                  Value kv = e.loadF32(fields.kvBlocks,
+                                       {page, zero, layer, slot, kvHead, lane});
+                  return e.addF(acc, e.mulF(qv, kv));
                 });
-                memref::StoreOp::create(b, loc, e.addF(max, e.log(sum)), lse,
-                                        ValueRange{split});
-                scf::YieldOp::create(b, loc);
-              },
-              [&](OpBuilder &, Location) {
-                memref::StoreOp::create(b, loc, negInf, lse, ValueRange{split});
-                scf::YieldOp::create(b, loc);
-              });
-        });
-        // Combine: weights exp(lse_s - max lse); empty splits weigh 0.
-        Value maxLse = e.reduce(zero, splits, negInf, [&](Value s, Value acc) {
-          return e.maxF(acc, memref::LoadOp::create(b, loc, lse, s));
-        });
-        auto weight = [&](Value s) {
-          return e.exp(e.subF(memref::LoadOp::create(b, loc, lse, s), maxLse));
-        };
-        Value total = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
-          return e.addF(acc, weight(s));
-        });
-        e.loop(zero, headDim, [&](Value lane) {
-          Value sum = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
-            Value o =
-                memref::LoadOp::create(b, loc, partial, ValueRange{s, lane});
-            return e.addF(acc, e.mulF(weight(s), o));
+            return e.mulF(dot, scale);
+          };
+          e.loop(zero, splits, [&](Value split) {
+            Value lo = e.mul(split, chunk);
+            Value hi = e.minU(e.add(lo, chunk), keyLimit);
+            e.loop(zero, headDim, [&](Value lane) {
+              memref::StoreOp::create(b, loc, fzero, partial,
+                                      ValueRange{split, lane});
+            });
+            Value max = e.reduce(lo, hi, negInf, [&](Value key, Value acc) {
+              Value page = pageOf(key);
+              return onPage(
+                  key, page, b.getF32Type(),
+                  [&] { return e.maxF(acc, score(key, page)); }, acc);
+            });
+            Value sum = e.reduce(lo, hi, fzero, [&](Value key, Value acc) {
+              Value page = pageOf(key);
+              return onPage(
+                  key, page, b.getF32Type(),
+                  [&] {
+                    Value p = e.exp(e.subF(score(key, page), max));
+                    Value slot = e.remU(key, pageSize);
+                    e.loop(zero, headDim, [&](Value lane) {
+                      Value v =
+                          e.loadF32(fields.kvBlocks,
+                                    {page, one, layer, slot, kvHead, lane});
+                      Value old = memref::LoadOp::create(
+                          b, loc, partial, ValueRange{split, lane});
+                      memref::StoreOp::create(b, loc, e.addF(old, e.mulF(p, v)),
+                                              partial, ValueRange{split, lane});
+                    });
+                    return e.addF(acc, p);
+                  },
+                  acc);
+            });
+            // An empty split (past the causal limit) contributes nothing.
+            // A split is empty when no key of it is on a page of the pool
+            // (past the causal limit, or every page id out of range).
+            Value nonEmpty = e.reduce(
+                lo, hi, arith::ConstantOp::create(b, loc, b.getBoolAttr(false)),
+                [&](Value key, Value any) {
+                  return e.orI(any, e.ult(pageOf(key), fields.totalPages));
+                });
+            scf::IfOp::create(
+                b, loc, nonEmpty,
+                [&](OpBuilder &, Location) {
+                  e.loop(zero, headDim, [&](Value lane) {
+                    Value acc = memref::LoadOp::create(b, loc, partial,
+                                                       ValueRange{split, lane});
+                    memref::StoreOp::create(b, loc, e.divF(acc, sum), partial,
+                                            ValueRange{split, lane});
+                  });
+                  memref::StoreOp::create(b, loc, e.addF(max, e.log(sum)), lse,
+                                          ValueRange{split});
+                  scf::YieldOp::create(b, loc);
+                },
+                [&](OpBuilder &, Location) {
+                  memref::StoreOp::create(b, loc, negInf, lse,
+                                          ValueRange{split});
+                  scf::YieldOp::create(b, loc);
+                });
           });
-          Value result = e.divF(sum, total);
-          if (!qType.getElementType().isF32())
-            result =
-                arith::TruncFOp::create(b, loc, qType.getElementType(), result);
-          memref::StoreOp::create(b, loc, result, out,
-                                  ValueRange{row, qHead, lane});
+          // Combine: weights exp(lse_s - max lse); empty splits weigh 0.
+          Value maxLse =
+              e.reduce(zero, splits, negInf, [&](Value s, Value acc) {
+                return e.maxF(acc, memref::LoadOp::create(b, loc, lse, s));
+              });
+          // With every split empty (every page id out of range) the row has
+          // no keys and its output is 0, as on the GPU.
+          Value anyKeys = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::UNE, maxLse, negInf);
+          auto weight = [&](Value s) {
+            Value w =
+                e.exp(e.subF(memref::LoadOp::create(b, loc, lse, s), maxLse));
+            return e.select(anyKeys, w, fzero);
+          };
+          Value total = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
+            return e.addF(acc, weight(s));
+          });
+          e.loop(zero, headDim, [&](Value lane) {
+            Value sum = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
+              Value o =
+                  memref::LoadOp::create(b, loc, partial, ValueRange{s, lane});
+              return e.addF(acc, e.mulF(weight(s), o));
+            });
+            Value result = e.select(anyKeys, e.divF(sum, total), fzero);
+            if (!qType.getElementType().isF32())
+              result = arith::TruncFOp::create(b, loc, qType.getElementType(),
+                                               result);
+            memref::StoreOp::create(b, loc, result, out,
+                                    ValueRange{row, qHead, lane});
+          });
         });
       });
     });
+    memref::DeallocOp::create(b, loc, partial);
+    memref::DeallocOp::create(b, loc, lse);
   });
-  memref::DeallocOp::create(b, loc, partial);
-  memref::DeallocOp::create(b, loc, lse);
   op.erase();
 }
 
@@ -281,11 +344,23 @@ struct ConvertKVCacheToLoopsPass
           << "convert-kvcache-to-loops: splits must be >= 0, got " << splits;
       return signalPassFailure();
     }
+    if (splitsCap < 1) {
+      emitError(getOperation().getLoc())
+          << "convert-kvcache-to-loops: splits-cap must be >= 1, got "
+          << splitsCap;
+      return signalPassFailure();
+    }
+    if (ops.empty())
+      return;
+    FailureOr<func::FuncOp> raiseHook =
+        declareRaiseHook(getOperation(), getArgument());
+    if (failed(raiseHook))
+      return signalPassFailure();
     for (Operation *op : ops) {
       if (auto store = dyn_cast<StoreOp>(op))
-        lowerStore(store);
+        lowerStore(store, *raiseHook);
       else
-        lowerAttention(cast<AttentionOp>(op), splits);
+        lowerAttention(cast<AttentionOp>(op), splits, splitsCap, *raiseHook);
     }
   }
 };

@@ -25,6 +25,8 @@
 // CHECK-LABEL: module attributes {gpu.container_module}
 // CHECK-DAG:   func.func private @kvcache_runtime_num_sms() -> i32
 // CHECK-DAG:   func.func private @kvcache_runtime_workspace(i64) -> i64
+// CHECK-DAG:   func.func private @kvcache_runtime_error_word() -> i64
+// CHECK-DAG:   func.func private @kvcache_runtime_raise(i32, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME:      %[[KV:.*]]: !kv, %[[LAYER:.*]]: index, %[[Q:.*]]: memref<?x32x128xbf16>, %[[OFFSETS:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<?x32x128xbf16>)
 // CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %[[KV]][kv_blocks]
@@ -39,7 +41,15 @@
 // CHECK:         %[[MAXK:.*]] = arith.index_castui %[[MAXK32]] : i32 to index
 // CHECK:         %[[DECODE:.*]] = arith.cmpi ule, %[[MAXQ]], %c8 : index
 // CHECK:         %[[KVHEADS:.*]] = arith.constant 8 : index
+// Before any launch: the layer is below num_layers (unsigned), and the pool
+// has a page (a page id off it is staged as page 0); else the raise hook
+// (fault 1: layer, num_layers; fault 2 with d = 0 pages) and no launch.
 // CHECK:         scf.if
+// CHECK:           %[[LAYER_OK:.*]] = arith.cmpi ult, %[[LAYER]], %c32{{.*}} : index
+// CHECK:           scf.if %[[LAYER_OK]] {
+// CHECK:             %[[PAGES:.*]] = memref.dim %[[BLOCKS]], %c0{{.*}}
+// CHECK:             %[[ANY_PAGE:.*]] = arith.cmpi ult, %c0{{.*}}, %[[PAGES]] : index
+// CHECK:             scf.if %[[ANY_PAGE]] {
 // CHECK-NEXT:      scf.if %[[DECODE]] {
 // CHECK:             %[[SMS:.*]] = func.call @kvcache_runtime_num_sms() : () -> i32
 // CHECK:             %[[SMS_INDEX:.*]] = arith.maxsi
@@ -79,7 +89,7 @@
 // CHECK:               %[[SPLIT:.*]] = arith.cmpi ult, %c1{{.*}}, %[[SLOTS]] : index
 // CHECK:               scf.if %[[SPLIT]] {
 // CHECK:                 %[[STREAM:.*]] = gpu.wait async
-// CHECK-NEXT:            %[[DECODED:.*]] = gpu.launch_func async [%[[STREAM]]] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index)
+// CHECK-NEXT:            %[[DECODED:.*]] = gpu.launch_func async [%[[STREAM]]] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[SLOTS]], %[[KVHEADS]], %[[BATCH]]) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[BLOCKS]] : memref<?x2x32x128x8x128xbf16>, %[[LENS]] : memref<?xi32>, %[[TABLE]] : memref<?x?xi32>, %[[Q]] : memref<?x32x128xbf16>, %[[OFFSETS]] : memref<?xi32>, %[[OUT]] : memref<?x32x128xbf16>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[LAYER]] : index, %[[NP]] : index, %{{.*}} : memref<1xi64>)
 // CHECK-NEXT:            %[[COMBINED:.*]] = gpu.launch_func async [%[[DECODED]]] @kvcache_kernels::@kvcache_combine_bf16_d128_p128_kv8_q32_causal blocks in (%[[ROWS]], %[[HEAD_BLOCKS]], %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%[[OFFSETS]] : memref<?xi32>, %[[PARTIAL]] : memref<?xf32>, %[[LSE]] : memref<?xf32>, %[[OUT]] : memref<?x32x128xbf16>, %[[NP]] : index, %[[SLOTS]] : index, %[[WPH]] : index)
 // CHECK-NEXT:            gpu.wait [%[[COMBINED]]]
 // CHECK-NEXT:          } else {
@@ -102,7 +112,7 @@
 // FORCED-NOT:     kvcache_runtime_num_sms
 // FORCED:         %[[FOUR:.*]] = arith.constant 4 : index
 // FORCED:         gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_bf16_d128_p128_kv8_q32_causal blocks in (%[[FOUR]],
-// FORCED-SAME:        %[[FOUR]] : index)
+// FORCED-SAME:        %[[FOUR]] : index, %{{.*}} : memref<1xi64>)
 
 // The decode kernel: partitions past the active count exit; page ids staged
 // in workgroup memory; 128-bit K/V loads at 64-bit page offsets; Q·Kᵀ on
@@ -110,14 +120,30 @@
 // from NVVM intrinsics.
 // CHECK-LABEL: gpu.module @kvcache_kernels
 // CHECK:       gpu.func @kvcache_decode_bf16_d128_p128_kv8_q32_causal(%[[K_BLOCKS:[^:]*]]: memref<?x2x32x128x8x128xbf16>,
-// CHECK-SAME:      %[[K_NP:[^:]*]]: index) workgroup(%[[K_PAGES:[^ ]*]] : memref<128xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64},
+// CHECK-SAME:      %[[K_NP:[^:]*]]: index, %[[K_FAULT:[^:]*]]: memref<1xi64>) workgroup(%[[K_PAGES:[^ ]*]] : memref<128xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64},
 // CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 3 : i32}
 // CHECK:         %[[K_SPLIT:.*]] = gpu.block_id  x
 // CHECK:         %[[K_ACTIVE:.*]] = arith.cmpi ult, %[[K_SPLIT]], %[[K_NP]] : index
 // CHECK-NEXT:    scf.if %[[K_ACTIVE]] {
 // CHECK:           vector.load %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
+// A page id off the pool is staged as 2^32 - 1 and recorded in the fault
+// word; the barrier that publishes the ids ORs "off the pool" over the CTA.
+// CHECK:           %[[K_ID:.*]] = arith.index_castui %{{.*}} : i32 to index
+// CHECK:           %[[K_ON_POOL:.*]] = arith.cmpi ult, %[[K_ID]], %{{.*}} : index
+// CHECK:           arith.select %[[K_ON_POOL]], %[[K_ID]], %c4294967295 : index
 // CHECK:           memref.store %{{.*}}, %[[K_PAGES]][%{{.*}}] : memref<128xi32, #gpu.address_space<workgroup>>
-// CHECK:           gpu.barrier
+// CHECK:           memref.atomic_rmw maxu %{{.*}}, %[[K_FAULT]]
+// CHECK:           %[[K_ANY:.*]] = nvvm.barrier #nvvm.reduction<or> %{{.*}} -> i32
+// Such a window takes every tile masked, loading page 0 for its keys off
+// the pool; the others run the tiles unchanged.
+// CHECK:           %[[K_OFF:.*]] = arith.cmpi ne, %[[K_ANY]], %c0_i32{{.*}} : i32
+// CHECK:           scf.if %[[K_OFF]]
+// CHECK:             %[[K_ON:.*]] = arith.cmpi ne, %{{.*}}, %c4294967295 : index
+// CHECK:             arith.select %[[K_ON]], %{{.*}}, %c0{{.*}} : index
+// CHECK:             nvvm.mma.sync
+// CHECK:           } else {
+// CHECK-NOT:         4294967295
+// CHECK:             nvvm.mma.sync
 // CHECK:           %[[K_PAGE32:.*]] = memref.load %[[K_PAGES]][%{{.*}}] : memref<128xi32, #gpu.address_space<workgroup>>
 // CHECK:           %[[K_PAGE:.*]] = arith.index_castui %[[K_PAGE32]] : i32 to index
 // CHECK:           vector.load %[[K_BLOCKS]][%[[K_PAGE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x32x128x8x128xbf16>, vector<8xbf16>
@@ -154,7 +180,14 @@
 // CHECK:         vector.load %[[C_ACC]][%{{.*}}] {alignment = 16 : i64} : memref<512xf32, #gpu.address_space<workgroup>>, vector<8xf32>
 // CHECK:         vector.store %{{.*}} {alignment = 16 : i64} : memref<?x32x128xbf16>, vector<8xbf16>
 // CHECK:       gpu.func @kvcache_prefill_bf16_d128_p128_kv8_q32_causal(
-// CHECK-SAME:      workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME:      %[[P_FAULT:[^:]*]]: memref<1xi64>) workgroup(%{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4096xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[P_ON_POOL:.*]] : memref<32xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// The prefill kernel stages zeros for a key whose page is off the pool,
+// records it, and masks its score only in a tile that has one.
+// CHECK:         memref.atomic_rmw maxu %{{.*}}, %[[P_FAULT]]
+// CHECK:         memref.store %{{.*}}, %[[P_ON_POOL]]
+// CHECK:         %[[P_ANY:.*]] = nvvm.barrier #nvvm.reduction<or> %{{.*}} -> i32
+// CHECK:         %[[P_OFF:.*]] = arith.cmpi ne, %[[P_ANY]], %c0_i32 : i32
+// CHECK:         scf.if %[[P_OFF]] -> (f32, 
 // tensor-cores=false: the CUDA-core decode kernel, built for four CTAs per
 // SM, and the rule counts four.
 // CUDACORES-LABEL: func.func @attention(
@@ -185,7 +218,7 @@ func.func @attention(%kv: !kv, %layer: index, %q: memref<?x32x128xbf16>, %offset
 // CHECK:         %[[CHOSEN:.*]] = arith.index_cast %[[CHOSEN64]] : i64 to index
 // CHECK:         %[[ATLEAST1:.*]] = arith.maxsi %[[CHOSEN]], %c1{{.*}} : index
 // CHECK:         %[[NP:.*]] = arith.minsi %[[ATLEAST1]], %[[SLOTS]] : index
-// CHECK:         gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_f16_d64_p16_kv2_q8 blocks in (%[[SLOTS]], {{.*}}, %[[NP]] : index)
+// CHECK:         gpu.launch_func async [%{{.*}}] @kvcache_kernels::@kvcache_decode_f16_d64_p16_kv2_q8 blocks in (%[[SLOTS]], {{.*}}, %[[NP]] : index, %{{.*}} : memref<1xi64>)
 // FORCED-LABEL: func.func @metadata(
 // FORCED-NOT:     attention_dispatch_metadata
 // FORCED:         return
@@ -207,18 +240,28 @@ func.func @metadata(%kv: !kv, %layer: index, %q: memref<?x8x64xf16>, %offsets: m
 // CHECK:         %[[ROWS:.*]] = memref.dim %[[K]], %{{.*}} : memref<?x2x64xf32>
 // CHECK:         scf.if
 // CHECK:           %[[STORE_STREAM:.*]] = gpu.wait async
-// CHECK-NEXT:      %[[STORED:.*]] = gpu.launch_func async [%[[STORE_STREAM]]] @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index)
-// CHECK-NOT:     kvcache_runtime
-// CHECK:       gpu.func @kvcache_store_f32_d64_p16_kv2(%[[S_BLOCKS:[^:]*]]: memref<?x2x2x16x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_TABLE:[^:]*]]: memref<?x?xi32>, %[[S_K:[^:]*]]: memref<?x2x64xf32>, %[[S_V:[^:]*]]: memref<?x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_LAYER:[^:]*]]: index)
+// CHECK-NEXT:      %[[STORED:.*]] = gpu.launch_func async [%[[STORE_STREAM]]] @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index, %{{.*}} : memref<1xi64>)
+// CHECK-NOT:     kvcache_runtime_workspace
+// CHECK:       gpu.func @kvcache_store_f32_d64_p16_kv2(%[[S_BLOCKS:[^:]*]]: memref<?x2x2x16x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_TABLE:[^:]*]]: memref<?x?xi32>, %[[S_K:[^:]*]]: memref<?x2x64xf32>, %[[S_V:[^:]*]]: memref<?x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_LAYER:[^:]*]]: index, %[[S_FAULT:[^:]*]]: memref<1xi64>)
 // CHECK:         %[[ROW:.*]] = gpu.block_id  x
 // CHECK:         scf.while
 // CHECK:         %[[PAGE32:.*]] = memref.load %[[S_TABLE]]
 // CHECK:         %[[PAGE:.*]] = arith.index_castui %[[PAGE32]] : i32 to index
+// CHECK:         %[[S_PAGES:.*]] = memref.dim %[[S_BLOCKS]], %c0
+// CHECK:         %[[ON_POOL:.*]] = arith.cmpi ult, %[[PAGE]], %[[S_PAGES]] : index
+// CHECK:         scf.if %[[ON_POOL]] {
 // CHECK:         scf.for
 // CHECK:           %[[KVEC:.*]] = vector.load %[[S_K]][%[[ROW]], %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x64xf32>, vector<4xf32>
 // CHECK:           vector.store %[[KVEC]], %[[S_BLOCKS]][%[[PAGE]], %c0{{.*}}, %[[S_LAYER]], %{{.*}}, %{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2x2x16x2x64xf32>, vector<4xf32>
 // CHECK:           %[[VVEC:.*]] = vector.load %[[S_V]]
 // CHECK:           vector.store %[[VVEC]], %[[S_BLOCKS]][%[[PAGE]], %c1{{.*}}, %[[S_LAYER]],
+// A page id off the pool is recorded, by thread 0, as
+// ~(request << 32 | min(position, 2^32 - 2)) with an atomic unsigned max.
+// CHECK:         } else {
+// CHECK:           arith.minui %{{.*}}, %c4294967294_i64
+// CHECK:           arith.shli %{{.*}}, %c32_i64
+// CHECK:           %[[WORD:.*]] = arith.xori %{{.*}}, %c-1_i64
+// CHECK:           memref.atomic_rmw maxu %[[WORD]], %[[S_FAULT]][%{{.*}}] : (i64, memref<1xi64>) -> i64
 func.func @store(%kv: !kv, %layer: index, %k: memref<?x2x64xf32>, %v: memref<?x2x64xf32>, %offsets: memref<?xi32>) {
   kvcache.store %kv, %layer, %k, %v, %offsets : !kv, memref<?x2x64xf32>, memref<?x2x64xf32>, memref<?xi32>
   return

@@ -3,12 +3,21 @@
 
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
 
-// Store: the page of position cache_lengths[b] + i, read as unsigned.
+// Store: the page of position cache_lengths[b] + i, read as unsigned. The
+// layer (unsigned: a negative one too) and the page id are checked; out of
+// range, nothing is stored and the runtime's raise hook is called with the
+// fault (1: layer, num_layers; 2: request, position, page id, pages).
+// CHECK:       func.func private @kvcache_runtime_raise(i32, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @store
+// CHECK-SAME:    (%{{.*}}: !kv, %[[LAYER:[^:]*]]: index
 // CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %{{.*}}[kv_blocks]
 // CHECK-DAG:     %[[LENS:.*]] = kvcache.get %{{.*}}[cache_lengths]
 // CHECK-DAG:     %[[TABLE:.*]] = kvcache.get %{{.*}}[lookup_table]
+// CHECK-DAG:     %[[PAGES:.*]] = memref.dim %[[BLOCKS]], %c0
 // CHECK-DAG:     %[[P:.*]] = arith.constant 16 : index
+// CHECK-DAG:     %[[LAYERS:.*]] = arith.constant 2 : index
+// CHECK:         %[[LAYER_OK:.*]] = arith.cmpi ult, %[[LAYER]], %[[LAYERS]]
+// CHECK:         scf.if %[[LAYER_OK]] {
 // CHECK:         scf.for %[[B:.*]] =
 // CHECK:           %[[LEN:.*]] = memref.load %[[LENS]][%[[B]]]
 // CHECK:           arith.index_castui %[[LEN]] : i32 to index
@@ -18,9 +27,18 @@
 // CHECK:             %[[PAGE32:.*]] = memref.load %[[TABLE]][%[[B]], %[[COL]]]
 // CHECK:             %[[PAGE:.*]] = arith.index_castui %[[PAGE32]]
 // CHECK:             %[[SLOT:.*]] = arith.remui %[[POS]], %[[P]]
+// CHECK:             %[[PAGE_OK:.*]] = arith.cmpi ult, %[[PAGE]], %[[PAGES]]
+// CHECK:             scf.if %[[PAGE_OK]] {
 // CHECK:             memref.store %{{.*}}, %[[BLOCKS]][%[[PAGE]], %{{.*}}, %{{.*}}, %[[SLOT]],
+// CHECK:             } else {
+// CHECK:               %[[C2:.*]] = arith.constant 2 : i32
+// CHECK:               func.call @kvcache_runtime_raise(%[[C2]],
+// CHECK:         } else {
+// CHECK:           %[[C1:.*]] = arith.constant 1 : i32
+// CHECK:           %[[L64:.*]] = arith.index_cast %[[LAYER]] : index to i64
+// CHECK:           func.call @kvcache_runtime_raise(%[[C1]], %[[L64]],
 // CHECK-NOT:     kvcache.store
-// CHECK-NOT:     arith.index_cast %
+// CHECK-NOT:     arith.index_cast %{{.*}} : i32
 func.func @store(%kv: !kv, %layer: index, %k: memref<?x2x8xbf16>, %v: memref<?x2x8xbf16>, %offsets: memref<?xi32>) {
   kvcache.store %kv, %layer, %k, %v, %offsets : !kv, memref<?x2x8xbf16>, memref<?x2x8xbf16>, memref<?xi32>
   return
@@ -34,11 +52,19 @@ func.func @store(%kv: !kv, %layer: index, %k: memref<?x2x8xbf16>, %v: memref<?x2
 // option forces it, partials combined through their log-sum-exp.
 // CHECK-LABEL: func.func @attention
 // CHECK:         %[[META:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
+// The host's split count is clamped to [1, splits-cap]: it sizes the
+// allocation. Keys on a page past the pool are skipped and raised.
 // CHECK:         %[[NP:.*]] = memref.load %[[META]][%c2]
-// CHECK:         arith.maxsi %[[NP]]
+// CHECK:         %[[AT_LEAST_ONE:.*]] = arith.maxsi %[[NP]], %c1_i64
+// CHECK:         arith.minsi %[[AT_LEAST_ONE]], %c64_i64
+// CHECK:         scf.if
 // CHECK:         %[[PARTIAL:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
 // CHECK:         %[[LSE:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK:         %[[KEY_OK:.*]] = arith.cmpi ult
+// CHECK:         scf.if %[[KEY_OK]] -> (f32) {
 // CHECK:         arith.extf %{{.*}} : bf16 to f32
+// CHECK:         } else {
+// CHECK:           func.call @kvcache_runtime_raise
 // CHECK:         math.exp
 // CHECK:         math.log
 // CHECK:         arith.truncf %{{.*}} : f32 to bf16
