@@ -33,16 +33,18 @@ namespace {
 /// Union-find over bundle values, with what each class needs.
 class BundleClasses {
 public:
+  /// Iterative, with path compression: a chain of many branches must not
+  /// recurse once per block.
   Value find(Value value) {
-    auto it = parent.find(value);
-    if (it == parent.end()) {
-      parent[value] = value;
+    auto [it, inserted] = parent.try_emplace(value, value);
+    if (inserted)
       return value;
-    }
-    if (it->second == value)
-      return value;
-    Value root = find(it->second);
-    parent[value] = root;
+    Value root = it->second;
+    for (Value next = parent.lookup(root); next != root;
+         next = parent.lookup(root))
+      root = next;
+    for (Value link = value; link != root;)
+      link = std::exchange(parent[link], root);
     return root;
   }
   void unite(Value a, Value b) {
