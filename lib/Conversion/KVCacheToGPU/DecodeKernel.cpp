@@ -262,22 +262,14 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
         e, frame, shape, keyEnd, state.flatten(),
         [&](Value window, Value windowBegin, Value windowEnd, Value offPool,
             ValueRange values) {
-          // Windows with a page off the pool take a checked copy of the
-          // loop; the others run the loop unchanged.
-          RowState current =
-              RowState::unflatten(values, rows, config.vectorsPerThread);
-          return e.ifThenElse(
-              offPool, values.getTypes(),
-              [&] {
-                return streamKeys(windowBegin, windowEnd, window,
-                                  /*checkPages=*/true, limits, q, current)
-                    .flatten();
-              },
-              [&] {
-                return streamKeys(windowBegin, windowEnd, window,
-                                  /*checkPages=*/false, limits, q, current)
-                    .flatten();
-              });
+          // Every window reads its staged ids checked: a copy of the loop
+          // for windows with a page off the pool (as the tensor-core kernel
+          // has) made ptxas spill the multi-token f32 kernel on sm_80.
+          return streamKeys(
+                     windowBegin, windowEnd, window,
+                     /*checkPages=*/true, limits, q,
+                     RowState::unflatten(values, rows, config.vectorsPerThread))
+              .flatten();
         });
     RowState merged = mergeWarpLanes(
         RowState::unflatten(finalState, rows, config.vectorsPerThread));
