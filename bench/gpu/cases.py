@@ -55,11 +55,12 @@ GPU_BENCH = {
                                [16, 4096, [4, 8, 16, 32]],
                                [64, 4096, [1, 2, 3, 4]],
                                [256, 4096, [1, 2]]]},
-    # The decode kernel on CUDA cores (--tensor-cores off) at the target
-    # points, side by side with the default (tensor cores) in the grid.
+    # The decode kernel on CUDA cores (--tensor-cores off) and without its
+    # page-id checks (--page-guard off: what the checks cost) at the target
+    # points, side by side with the default in the grid.
     "variants": {"page_size": 128,
                  "points": [[64, 4096], [1, 32768], [256, 4096]],
-                 "tensor_cores": ["off"]},
+                 "tensor_cores": ["off"], "page_guard": ["off"]},
 }
 # A CPU stand-in, small enough for a lit test: it only exercises the script.
 CPU_BENCH = {
@@ -276,11 +277,15 @@ def main():
     variants = bench.get("variants")
     if variants:
         variants = bench["variants"] = dict(variants, bundles={})
-        for v in variants["tensor_cores"]:
-            page = variants["page_size"]
+        page = variants["page_size"]
+        for v in variants.get("tensor_cores", []):
             variants["bundles"][v] = plan(
                 bench_args(bench, page, a.target) + ["--tensor-cores", v],
                 f"bench/p{page}/tc-{v}", f"bench-p{page}-tc-{v}")
+        for v in variants.get("page_guard", []):
+            variants["bundles"][f"guard-{v}"] = plan(
+                bench_args(bench, page, a.target) + ["--page-guard", v],
+                f"bench/p{page}/guard-{v}", f"bench-p{page}-guard-{v}")
 
     def build(job):
         case, directory = job["case"], os.path.join(bundles, job["dir"])

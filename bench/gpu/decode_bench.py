@@ -229,10 +229,14 @@ def sweep_items(cfg):
                           "context": context, "splits": n}, str(n), sweep))
     variants = cfg.get("variants")
     for batch, context in (variants or {}).get("points", []):
-        for v in variants["tensor_cores"]:
+        for v in variants.get("tensor_cores", []):
             items.append(("variants", f"tensor-cores {v}", {
-                "batch": batch, "context": context, "tensor_cores": v}, v,
-                variants))
+                "batch": batch, "context": context, "tensor_cores": v,
+                "variant": f"tensor-cores {v}"}, v, variants))
+        for v in variants.get("page_guard", []):
+            items.append(("variants", f"page-guard {v}", {
+                "batch": batch, "context": context, "page_guard": v,
+                "variant": f"page-guard {v}"}, f"guard-{v}", variants))
     return items
 
 

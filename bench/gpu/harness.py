@@ -559,7 +559,7 @@ class Run:
                             q["page_size"] == p["page_size"]), None)
             lines.append(
                 f"variant b{p['batch']} L{p['context']} p{p['page_size']} "
-                f"tensor-cores {p['tensor_cores']}: " +
+                f"{p.get('variant') or 'tensor-cores ' + p['tensor_cores']}: " +
                 (f"{p['gbps']:.4g}" if p.get("gbps") else p.get("status", "-")) +
                 " GB/s, default " + (f"{default:.4g}" if default else "-"))
         for t in r.get("targets") or []:

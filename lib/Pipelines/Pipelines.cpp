@@ -90,6 +90,7 @@ void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
   gpu.splitsCap = options.splitsCap;
   gpu.blockSize = options.blockSize;
   gpu.tensorCores = options.tensorCores;
+  gpu.pageGuard = options.pageGuard;
   pm.addPass(createConvertKVCacheToGPU(gpu));
   pm.addPass(createExpandInputs());
 }

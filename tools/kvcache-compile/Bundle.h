@@ -28,6 +28,9 @@ struct BundleOptions {
   int64_t splits = 0;
   /// Decode on tensor cores where the shape allows (GPU and sim targets).
   bool tensorCores = true;
+  /// GPU and sim targets: the kernels' page-id checks (off only to measure
+  /// their cost).
+  bool pageGuard = true;
   /// The host CPU to generate code for (see SharedLibraryOptions::cpu).
   std::string cpu = "generic";
   /// "cpu", "sim", or the GPU chip the kernels are compiled for ("sm_90a").

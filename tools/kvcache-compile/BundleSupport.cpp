@@ -101,6 +101,7 @@ void kvcache::compile::setGPUPipelineOptions(NVVMPipelineOptions &pipeline,
   pipeline.chip = chip.str();
   pipeline.splits = options.splits;
   pipeline.tensorCores = options.tensorCores;
+  pipeline.pageGuard = options.pageGuard;
 }
 
 LogicalResult kvcache::compile::finishGPUBundle(

@@ -62,6 +62,12 @@ llvm::cl::opt<bool> tensorCores(
                    "64 or 128 on tensor cores (default); "
                    "--tensor-cores=false uses CUDA cores"),
     llvm::cl::init(true), llvm::cl::cat(category));
+llvm::cl::opt<bool> pageGuard(
+    "page-guard",
+    llvm::cl::desc("GPU and sim targets: check every page id the kernels "
+                   "read against total_num_pages (default); "
+                   "--page-guard=false only measures what that costs"),
+    llvm::cl::init(true), llvm::cl::cat(category));
 llvm::cl::opt<std::string>
     cpu("mcpu",
         llvm::cl::desc("Host CPU for --target=cpu: generic (runs on any "
@@ -71,7 +77,8 @@ llvm::cl::opt<std::string>
 
 constexpr llvm::StringLiteral kUsage =
     "usage: kvcache-compile <graph.mlir> --target=cpu|sim|sm_XX -o <dir> "
-    "[--splits=N] [--tensor-cores=false] [--mcpu=generic|native|<cpu>]\n";
+    "[--splits=N] [--tensor-cores=false] [--page-guard=false] "
+    "[--mcpu=generic|native|<cpu>]\n";
 
 int usage(llvm::StringRef problem) {
   llvm::WithColor::error(llvm::errs(), "kvcache-compile") << problem << "\n";
@@ -152,6 +159,7 @@ int main(int argc, char **argv) {
   options.outputDir = outputDir;
   options.splits = splits;
   options.tensorCores = tensorCores;
+  options.pageGuard = pageGuard;
   options.cpu = cpu;
   options.target = target;
   LogicalResult compiled = failure();

@@ -131,6 +131,10 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     Option<"tensorCores", "tensor-cores", "bool", "true",
            "Decode 16-bit caches with head_dim 64 or 128 on tensor cores "
            "(false: CUDA cores, for comparison)">,
+    Option<"pageGuard", "page-guard", "bool", "true",
+           "Check every page id the kernels read against total_num_pages "
+           "(false: for measuring what the check costs only; a page id off "
+           "the pool is then dereferenced)">,
   ];
 }
 

@@ -90,6 +90,11 @@ struct NVVMPipelineOptions
       llvm::cl::desc("Decode 16-bit caches on tensor cores where the shape "
                      "allows (false: CUDA cores)"),
       llvm::cl::init(true)};
+  Option<bool> pageGuard{
+      *this, "page-guard",
+      llvm::cl::desc("Check page ids in the kernels (false: only to measure "
+                     "what the check costs)"),
+      llvm::cl::init(true)};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("gpu-module-to-binary format: bin (cubin, needs ptxas) "

@@ -86,6 +86,22 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
       firstPage, endPage, windowPages, state,
       [&](Value window, ValueRange values) {
         Value column = e.add(window, frame.tid);
+        if (!shape.pageGuard) {
+          // Unchecked (to measure what the check costs): ids as they are.
+          e.ifThen(e.ult(frame.tid, e.sub(endPage, window)), [&] {
+            e.store(
+                e.load(frame.arg(kDecodeLookupTable), {frame.request, column}),
+                frame.pageIds, frame.tid);
+          });
+          e.barrier();
+          Value windowBegin = e.maxU(frame.splitBegin, e.mul(window, pageSize));
+          Value windowEnd =
+              e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
+          SmallVector<Value> result =
+              body(window, windowBegin, windowEnd, falseValue, values);
+          e.barrier();
+          return result;
+        }
         Value offPool = e.ifThenElse(
             e.ult(frame.tid, e.sub(endPage, window)), {e.b.getI1Type()},
             [&]() -> SmallVector<Value> {

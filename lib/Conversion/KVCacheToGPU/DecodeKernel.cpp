@@ -267,7 +267,7 @@ void DecodeKernelBuilder::processRows(int64_t rows) {
           // has) made ptxas spill the multi-token f32 kernel on sm_80.
           return streamKeys(
                      windowBegin, windowEnd, window,
-                     /*checkPages=*/true, limits, q,
+                     /*checkPages=*/shape.pageGuard, limits, q,
                      RowState::unflatten(values, rows, config.vectorsPerThread))
               .flatten();
         });

@@ -201,6 +201,7 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
   shape.numQHeads = shape.numKvHeads;
   shape.blockSize = options.blockSize;
   shape.tensorCores = options.tensorCores;
+  shape.pageGuard = options.pageGuard;
   shape.smVersion = options.smVersion;
   if (auto attention = dyn_cast<AttentionOp>(op)) {
     shape.numQHeads = attention.getQ().getType().getDimSize(1);

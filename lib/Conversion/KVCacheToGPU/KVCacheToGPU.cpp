@@ -101,8 +101,8 @@ struct ConvertKVCacheToGPUPass
     if (failed(checkOptions()))
       return signalPassFailure();
     LaunchOptions options{blockSize.getValue(), splitsCap.getValue(),
-                          splits.getValue(), tensorCores.getValue(),
-                          smVersion(chip.getValue())};
+                          splits.getValue(),    tensorCores.getValue(),
+                          pageGuard.getValue(), smVersion(chip.getValue())};
 
     SmallVector<Operation *> ops;
     bool anyAttention = false;

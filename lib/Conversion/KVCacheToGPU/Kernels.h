@@ -32,6 +32,9 @@ struct KernelShape {
   int64_t blockSize = 128;
   /// Whether decode may use tensor cores (decodeUsesTensorCores).
   bool tensorCores = true;
+  /// Whether kernels check page ids against total_num_pages (Kernels.h's
+  /// fault_word); off only to measure what the checks cost.
+  bool pageGuard = true;
   /// The chip's compute capability (90 for sm_90a).
   int64_t smVersion = 90;
 

@@ -43,6 +43,8 @@ struct LaunchOptions {
   /// Forced split count; 0 picks it at run time.
   int64_t splits = 0;
   bool tensorCores = true;
+  /// Whether kernels check page ids against total_num_pages.
+  bool pageGuard = true;
   /// The chip's compute capability (80 for sm_80).
   int64_t smVersion = 90;
 };

@@ -156,7 +156,10 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
                       Value page =
                           e.loadUnsigned(arg(kPrefillLookupTable),
                                          {request, e.divU(key, pageSize)});
-                      Value onPool = e.ult(page, numPages);
+                      Value onPool = shape.pageGuard
+                                         ? e.ult(page, numPages)
+                                         : arith::ConstantOp::create(
+                                               b, e.loc, b.getBoolAttr(true));
                       return e.ifThenElse(
                           onPool, {vectorType, vectorType, i1},
                           [&] {
@@ -202,7 +205,11 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
                 return {e.orI(seen[0], off)};
               })[0];
           // One barrier publishes the tile and ORs the faults over the CTA.
-          Value tileOffPool = e.barrierOr(offPool);
+          Value tileOffPool = noFault;
+          if (shape.pageGuard)
+            tileOffPool = e.barrierOr(offPool);
+          else
+            e.barrier();
 
           SmallVector<Value> scores;
           for (int64_t k = 0; k < config.tileKeys; ++k) {

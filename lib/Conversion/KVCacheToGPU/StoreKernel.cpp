@@ -75,7 +75,10 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
       int64_t vectorsPerRow = shape.vectorsPerRow();
       Value perRow = e.index(vectorsPerRow);
       // A page id past the pool is never written; one thread records it.
-      Value onPool = e.ult(page, e.dim(kvBlocks, 0));
+      Value onPool =
+          shape.pageGuard
+              ? e.ult(page, e.dim(kvBlocks, 0))
+              : arith::ConstantOp::create(b, e.loc, b.getBoolAttr(true));
       e.ifThenElse(
           onPool,
           [&] {

@@ -139,6 +139,10 @@ def parse_args(argv=None):
                    help="GPU/sim targets: kvcache-compile --tensor-cores "
                    "(decode of bf16/f16 with head_dim 64 or 128 on tensor "
                    "cores, or CUDA cores)")
+    p.add_argument("--page-guard", choices=["on", "off"], default="on",
+                   help="GPU/sim targets: kvcache-compile --page-guard "
+                   "(off only to measure what the kernels' page-id checks "
+                   "cost)")
     p.add_argument("--metadata-splits", type=int, default=0,
                    help="give attention_dispatch_metadata with this split count")
     p.add_argument("--dominant", choices=["last", "page", "split"],
@@ -232,7 +236,7 @@ def compile_identity(a, graph_text):
     share one bundle (the graph is dynamic in batch and lengths)."""
     return {"graph_sha256": hashlib.sha256(graph_text.encode()).hexdigest(),
             "target": a.target, "splits": a.splits,
-            "tensor_cores": a.tensor_cores}
+            "tensor_cores": a.tensor_cores, "page_guard": a.page_guard}
 
 
 def bundle_key(a, graph_text):
@@ -269,6 +273,8 @@ def compile_bundle(a, graph_text, graph_path, bundle_dir):
         cmd.append(f"--splits={a.splits}")
     if a.tensor_cores == "off" and a.target != "cpu":
         cmd.append("--tensor-cores=false")
+    if a.page_guard == "off" and a.target != "cpu":
+        cmd.append("--page-guard=false")
     run_command(cmd, timeout=a.timeout)
     with open(os.path.join(bundle_dir, "source-graph.mlir"), "w") as f:
         f.write(graph_text)
