@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   cmake ninja-build g++ libgtest-dev
-  python3 python3-numpy python3-matplotlib clang-format
+  python3 python3-numpy python3-matplotlib clang-format valgrind
 )
 
 # Prints the packages of PACKAGES that are not installed, one per line.

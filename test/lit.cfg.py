@@ -72,6 +72,11 @@ if os.path.exists(os.path.join(config.kvcache_obj_root, "fake-cuda",
                                "libcuda.so.1")):
     config.available_features.add("gpu-sim")
 
+# `valgrind`: memory-error checks of CPU bundles' generated code, which no
+# sanitizer instruments (scripts/setup.sh installs it).
+if shutil.which("valgrind"):
+    config.available_features.add("valgrind")
+
 # `kvcache-gpu-bundles`: kvcache-compile --target=sm_90a can write a bundle,
 # which takes ptxas for the cubin (found on PATH or under CUDA_ROOT,
 # CUDA_HOME, CUDA_PATH, as upstream's gpu-module-to-binary looks). Tests that
