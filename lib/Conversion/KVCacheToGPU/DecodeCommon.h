@@ -64,8 +64,11 @@ std::pair<Value, Value> queryRowAndHead(Emitter &e, const DecodeFrame &frame,
 /// state)`, where `window` is the window's first page (pageIds[i] holds page
 /// window + i), threading `state` through. A page id at or past
 /// total_num_pages is staged as kOffPoolPage and recorded in the fault word;
-/// `offPool` (an i1, the same in every thread) says the window has one, and
-/// then the body must read its staged ids through stagedPage.
+/// `offPool` (an i1, the same in every thread, from the barrier that
+/// publishes the ids) says the window has one, and then the body must read
+/// its staged ids through stagedPage, mask such keys' scores and read their
+/// V as zeros. With shape.pageGuard off, ids are staged unchecked and
+/// `offPool` is false.
 using WindowBody = llvm::function_ref<llvm::SmallVector<Value>(
     Value window, Value windowBegin, Value windowEnd, Value offPool,
     mlir::ValueRange state)>;

@@ -43,7 +43,9 @@
 // chunk's first row's limit) skip masking; the rest clamp their loads to
 // the window's last key and mask scores to -inf. With pages of a multiple
 // of 16 keys and splits rounded to 16 keys, a tile lies in one page: one
-// page-id read per tile.
+// page-id read per tile. A window with a page id off the pool (see
+// streamWindows) takes every tile masked and checked: such keys are masked
+// and their V read as zeros, in a copy of the loop that other windows skip.
 //
 //===----------------------------------------------------------------------===//
 
