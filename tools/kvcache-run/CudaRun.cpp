@@ -21,6 +21,7 @@
 #include "kvcache/Runtime/DeviceArguments.h"
 #include "kvcache/Runtime/EntryPoint.h"
 #include "kvcache/Runtime/Error.h"
+#include "kvcache/Runtime/InputFault.h"
 #include "kvcache/Runtime/SharedLibrary.h"
 
 #include <algorithm>
@@ -433,7 +434,8 @@ int runCudaBundle(const Manifest &manifest, const ManifestFunction &function,
   EntryPoint entry = lookupEntry(library, function);
 
   std::vector<Array> arrays =
-      loadArguments(function, options.inputsDir, /*workspacesAreZero=*/true);
+      loadArguments(function, options.inputsDir, /*workspacesAreZero=*/true,
+                    !options.noCacheChecks);
   if (!options.outputsDir.empty()) {
     checkWriteOnly(function, options.writeOnly);
     createOutputDirectory(options.outputsDir);
@@ -443,15 +445,18 @@ int runCudaBundle(const Manifest &manifest, const ManifestFunction &function,
   if (options.verbose)
     printPlacement(*runtime, function, arguments);
 
+  takeInputFault(); // None belongs to this call yet.
   if (options.bench)
     benchmark(*runtime, manifest, function, entry, arguments, options);
   else
     callEntry(*runtime, entry, arguments, function);
 
+  // What the call left, faults or not: the guards' effect can be seen.
   if (!options.outputsDir.empty()) {
     arguments.copyToHost();
     writeOutputs(function, arrays, options.outputsDir, options.writeOnly);
   }
+  checkInputFault(function);
   return kExitSuccess;
 }
 

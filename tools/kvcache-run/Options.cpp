@@ -19,6 +19,7 @@ const char *usage() {
   return R"(usage:
   kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT
       [--write NAME,...] [--device cpu|cuda|cuda:N] [--verbose]
+      [--no-cache-checks]
       Runs function NAME of the compiled bundle in DIR (manifest.json and its
       library). Reads IN/<argument>.npy for every argument of the function,
       checks dtypes, ranks, static dims and the cache inputs' consistency,
@@ -31,6 +32,10 @@ const char *usage() {
       copied there and back, host-placed ones stay in host memory, workspace
       arguments are zero-filled device buffers (never read from IN).
       --verbose prints the device and where each argument was placed.
+      A layer or page id out of range that the bundle's own guards find
+      fails the call (exit 1, with the fault), after OUT is written with
+      what the call left. --no-cache-checks skips the cache inputs'
+      consistency checks, so that only those guards stand.
 
   kvcache-run DIR --bench [--device cuda|cuda:N] [--entry NAME] --inputs IN
       [--outputs OUT] [--repeat N] [--warmup N] [--kv-bytes BYTES]
@@ -83,6 +88,7 @@ enum class Option {
   Write,
   Device,
   Verbose,
+  NoCacheChecks,
   Bench,
   Repeat,
   Warmup,
@@ -124,6 +130,7 @@ constexpr OptionSpec kOptions[] = {
     {"write", Option::Write, false},
     {"device", Option::Device, false},
     {"verbose", Option::Verbose, false, Value::None},
+    {"no-cache-checks", Option::NoCacheChecks, false, Value::None},
     {"bench", Option::Bench, false, Value::None},
     {"repeat", Option::Repeat, false},
     {"warmup", Option::Warmup, false},
@@ -383,6 +390,7 @@ RunOptions runOptions(const RawCommandLine &raw) {
   if (const std::string *value = find(raw, Option::Device))
     options.device = deviceOption(*value);
   options.verbose = raw.values.count(Option::Verbose) != 0;
+  options.noCacheChecks = raw.values.count(Option::NoCacheChecks) != 0;
   if (options.bench) {
     BenchOptions &bench = options.benchOptions;
     timingOptions(raw, bench.repeat, bench.warmup, bench.jsonPath);

@@ -46,6 +46,10 @@ struct RunOptions {
   std::optional<std::string> device;
   /// --verbose: say where each argument was placed.
   bool verbose = false;
+  /// --no-cache-checks: skip the cache inputs' consistency checks (batch
+  /// sizes, page ids, row offsets), binding the arrays as a serving engine
+  /// does, so that only the bundle's own guards stand (to test them).
+  bool noCacheChecks = false;
   bool bench = false;
   BenchOptions benchOptions;
 };

@@ -14,6 +14,7 @@
 #include "kvcache/Runtime/Consistency.h"
 #include "kvcache/Runtime/EntryPoint.h"
 #include "kvcache/Runtime/Error.h"
+#include "kvcache/Runtime/InputFault.h"
 #include "kvcache/Runtime/Manifest.h"
 #include "kvcache/Runtime/Npy.h"
 #include "kvcache/Runtime/SharedLibrary.h"
@@ -91,13 +92,17 @@ int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,
   EntryPoint entry = lookupEntry(library, function);
 
   std::vector<Array> arrays =
-      loadArguments(function, options.inputsDir, /*workspacesAreZero=*/false);
+      loadArguments(function, options.inputsDir, /*workspacesAreZero=*/false,
+                    !options.noCacheChecks);
   checkWriteOnly(function, options.writeOnly);
   createOutputDirectory(options.outputsDir);
 
+  takeInputFault(); // None belongs to this call yet.
   invoke(entry, function, arrays);
 
+  // What the call left, faults or not: the guards' effect can be seen.
   writeOutputs(function, arrays, options.outputsDir, options.writeOnly);
+  checkInputFault(function);
   return kExitSuccess;
 }
 
@@ -126,13 +131,19 @@ const ManifestFunction &selectFunction(const Manifest &manifest,
 
 std::vector<Array> loadArguments(const ManifestFunction &function,
                                  const std::string &inputsDir,
-                                 bool workspacesAreZero) {
+                                 bool workspacesAreZero, bool cacheChecks) {
   requireDirectory(inputsDir, "--inputs");
   std::vector<Array> arrays;
   for (const ManifestArgument &argument : function.arguments)
     arrays.push_back(loadArgument(argument, inputsDir, workspacesAreZero));
-  checkCacheConsistency(function, arrays);
+  if (cacheChecks)
+    checkCacheConsistency(function, arrays);
   return arrays;
+}
+
+void checkInputFault(const ManifestFunction &function) {
+  if (std::optional<InputFault> fault = takeInputFault())
+    throw InputError(fault->message());
 }
 
 void createOutputDirectory(const std::string &outputsDir) {

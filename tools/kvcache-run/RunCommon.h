@@ -20,12 +20,18 @@ void requireDirectory(const std::string &path, const char *what);
 const runtime::ManifestFunction &
 selectFunction(const runtime::Manifest &manifest, const RunOptions &options);
 
-/// Reads and checks one .npy per argument of `function` from `inputsDir`.
-/// A workspace of static shape whose file is absent is zeros; with
+/// Reads and checks one .npy per argument of `function` from `inputsDir`,
+/// then the cache inputs' consistency unless `cacheChecks` is off. A
+/// workspace of static shape whose file is absent is zeros; with
 /// `workspacesAreZero` (GPU runs) every workspace is, file or not.
 std::vector<runtime::Array>
 loadArguments(const runtime::ManifestFunction &function,
-              const std::string &inputsDir, bool workspacesAreZero);
+              const std::string &inputsDir, bool workspacesAreZero,
+              bool cacheChecks = true);
+
+/// Throws InputError with the fault a call's guards latched (a layer or
+/// page id out of range, include/kvcache/Runtime/InputFault.h), if any.
+void checkInputFault(const runtime::ManifestFunction &function);
 
 /// Creates --outputs' directory; throws InputError when it cannot.
 void createOutputDirectory(const std::string &outputsDir);
