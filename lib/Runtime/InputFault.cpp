@@ -9,6 +9,7 @@
 #include "kvcache/Runtime/InputFault.h"
 
 #include <mutex>
+#include <utility>
 
 using namespace kvcache;
 using namespace kvcache::runtime;
@@ -47,7 +48,13 @@ std::string InputFault::message() const {
 
 void kvcache::runtime::latchInputFault(const InputFault &fault) {
   std::lock_guard<std::mutex> lock(faultMutex);
-  if (!latched)
+  // Page faults keep the smallest (request, position), whoever found it
+  // first: what a GPU call's fault word keeps too.
+  bool smallerPage =
+      latched && latched->fault == abi::Fault::PageOutOfRange &&
+      fault.fault == abi::Fault::PageOutOfRange &&
+      std::make_pair(fault.a, fault.b) < std::make_pair(latched->a, latched->b);
+  if (!latched || smallerPage)
     latched = fault;
 }
 

@@ -31,7 +31,8 @@ struct InputFault {
   std::string message() const;
 };
 
-/// Latches `fault` unless one is latched already (the first one wins).
+/// Latches `fault` unless one is latched already (the first one wins; of
+/// page faults, the smallest (request, position)).
 void latchInputFault(const InputFault &fault);
 /// Takes the latched fault, if any.
 std::optional<InputFault> takeInputFault();

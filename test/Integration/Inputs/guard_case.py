@@ -8,6 +8,7 @@ it, and leave everything else right.
   --case page      lookup_table sends request 1's first page off the pool;
                    kvcache-run's own host checks are skipped
                    (--no-cache-checks), so only the bundle's guards stand
+  --case store-page  the same for the page request 2's new token goes to
 
 Prints what it found, one line each, for FileCheck: the exit status, the
 error line, and for the page case whether every other key and row came out
@@ -64,7 +65,7 @@ def graph(a):
 def make_inputs(a, rng, layer):
     context = [a.page_size + 3, 2 * a.page_size + 1, 5]
     batch = len(context)
-    pages = [(c + 1 + a.page_size - 1) // a.page_size for c in context]
+    pages = [(c + a.prompt + a.page_size - 1) // a.page_size for c in context]
     total = sum(pages) + 2
     cols = 16
     table = np.full((batch, cols), total, np.int32)
@@ -79,16 +80,17 @@ def make_inputs(a, rng, layer):
     values = rng.uniform(-1, 1, shape)
     values[0] = np.nan
     blocks = from_f32(values, a.dtype)
-    q = from_f32(rng.uniform(-1, 1, (batch, a.q_heads, a.head_dim)), a.dtype)
-    key = from_f32(rng.uniform(-1, 1, (batch, a.kv_heads, a.head_dim)), a.dtype)
-    value = from_f32(rng.uniform(-1, 1, (batch, a.kv_heads, a.head_dim)),
+    rows, n = batch * a.prompt, a.prompt
+    q = from_f32(rng.uniform(-1, 1, (rows, a.q_heads, a.head_dim)), a.dtype)
+    key = from_f32(rng.uniform(-1, 1, (rows, a.kv_heads, a.head_dim)), a.dtype)
+    value = from_f32(rng.uniform(-1, 1, (rows, a.kv_heads, a.head_dim)),
                      a.dtype)
     return context, {
         "kv_blocks": blocks, "cache_lengths": np.array(context, np.int32),
         "lookup_table": table,
-        "max_lengths": np.array([[1, max(context) + 1]], np.int32),
+        "max_lengths": np.array([[n, max(context) + n]], np.int32),
         "q": q, "key": key, "value": value,
-        "input_row_offsets": np.arange(batch + 1, dtype=np.int32),
+        "input_row_offsets": np.arange(batch + 1, dtype=np.int32) * n,
         "layer": np.array([layer], np.int32),
         "out": np.zeros_like(q)}
 
@@ -99,24 +101,29 @@ def reference(a, inputs, context, skipped):
     blocks = inputs["kv_blocks"].copy()
     table = inputs["lookup_table"]
     total = blocks.shape[0]
+    n = a.prompt
     for b, c in enumerate(context):
-        page = table[b, c // p]
-        if page < total:
-            blocks[page, 0, a.layer_index, c % p] = inputs["key"][b]
-            blocks[page, 1, a.layer_index, c % p] = inputs["value"][b]
+        for i in range(n):
+            page = table[b, (c + i) // p]
+            if page < total:
+                blocks[page, 0, a.layer_index, (c + i) % p] = inputs["key"][b * n + i]
+                blocks[page, 1, a.layer_index, (c + i) % p] = inputs["value"][b * n + i]
     out = np.zeros(inputs["q"].shape, np.float64)
     for b, c in enumerate(context):
-        pos = np.arange(c + 1)
+        pos = np.arange(c + n)
         page = table[b, pos // p]
         keep = page < total
         pos, page = pos[keep], page[keep]
         k = to_f32(blocks[page, 0, a.layer_index, pos % p], a.dtype)
         v = to_f32(blocks[page, 1, a.layer_index, pos % p], a.dtype)
-        rows = to_f32(inputs["q"][b], a.dtype).reshape(a.kv_heads, group, -1)
-        scores = np.einsum("hgd,thd->hgt", rows, k) / np.sqrt(a.head_dim)
-        w = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        w /= w.sum(axis=-1, keepdims=True)
-        out[b] = np.einsum("hgt,thd->hgd", w, v).reshape(a.q_heads, -1)
+        for i in range(n):
+            rows = to_f32(inputs["q"][b * n + i], a.dtype).reshape(
+                a.kv_heads, group, -1)
+            scores = np.einsum("hgd,thd->hgt", rows, k) / np.sqrt(a.head_dim)
+            w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            w /= w.sum(axis=-1, keepdims=True)
+            out[b * n + i] = np.einsum("hgt,thd->hgd", w, v).reshape(
+                a.q_heads, -1)
     return blocks, out
 
 
@@ -133,6 +140,8 @@ def main():
     p.add_argument("--q-heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
     p.add_argument("--head-dim", type=int, default=8)
+    p.add_argument("--prompt", type=int, default=1,
+                   help="new tokens per request (over 8: the prefill kernel)")
     p.add_argument("--run-prefix", default="",
                    help="a command kvcache-run runs under (valgrind ...)")
     a = p.parse_args()
@@ -146,15 +155,19 @@ def main():
     if result.returncode:
         sys.exit(f"compile failed:\n{result.stdout}{result.stderr}")
 
-    page_case = a.case == "page"
+    page_case = a.case in ("page", "store-page")
     layer = 1 if page_case else int(a.case.split("=", 1)[1])
     a.layer_index = layer
     rng = np.random.default_rng(5)
     context, inputs = make_inputs(a, rng, layer)
-    if page_case:
+    if a.case == "page":
         # Request 1's first page (keys 0 .. page_size - 1) is off the pool;
         # its new token lands on a page of the pool.
         inputs["lookup_table"][1, 0] = inputs["kv_blocks"].shape[0] + 1000
+    elif a.case == "store-page":
+        # The page of request 2's new token (and of its keys from 4 on).
+        inputs["lookup_table"][2, 5 // a.page_size] = (
+            inputs["kv_blocks"].shape[0] + 7)
     in_dir = os.path.join(a.workdir, "in")
     out_dir = os.path.join(a.workdir, "out")
     os.makedirs(in_dir, exist_ok=True)
