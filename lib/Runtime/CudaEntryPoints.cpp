@@ -20,6 +20,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <optional>
+#include <string>
 
 using namespace kvcache::runtime;
 using namespace kvcache::cuda;
@@ -30,12 +33,25 @@ std::atomic<CudaRuntime *> installedRuntime{nullptr};
 
 std::atomic<CudaRuntime *> fallbackRuntime{nullptr};
 
+std::mutex unservedMutex;
+std::optional<CudaFailure> unserved;
+
+/// Latches the first call that found no runtime.
+void latchUnserved(const char *entryPoint, const std::string &why) {
+  std::lock_guard<std::mutex> lock(unservedMutex);
+  if (!unserved)
+    unserved = CudaFailure{
+        entryPoint, "",           false,
+        "",         CUDA_SUCCESS, "called without a CUDA device: " + why};
+}
+
 /// The installed runtime or, for a host that installed none, one opened on
 /// device 0 at first use. Null (after one message on stderr) when there is
 /// no device: the entry points cannot report failure any other way.
 CudaRuntime *runtimeFor(const char *entryPoint) {
   if (CudaRuntime *runtime = installedRuntime.load())
     return runtime;
+  static std::string fallbackError;
   static CudaRuntime *fallback = [&]() -> CudaRuntime * {
     try {
       // Never destroyed: bundles unload their modules from destructors
@@ -47,9 +63,12 @@ CudaRuntime *runtimeFor(const char *entryPoint) {
       std::fprintf(stderr,
                    "kvcache runtime: %s called without a CUDA device: %s\n",
                    entryPoint, error.what());
+      fallbackError = error.what();
       return nullptr;
     }
   }();
+  if (!fallback)
+    latchUnserved(entryPoint, fallbackError);
   return fallback;
 }
 
@@ -78,6 +97,20 @@ void setGlobalCudaRuntime(CudaRuntime *runtime) {
 }
 
 CudaRuntime *globalCudaRuntime() { return installedRuntime.load(); }
+
+std::optional<CudaFailure> takeUnservedCall() {
+  {
+    std::lock_guard<std::mutex> lock(unservedMutex);
+    std::optional<CudaFailure> taken = std::move(unserved);
+    unserved.reset();
+    if (taken)
+      return taken;
+  }
+  // Or what failed on the device opened for such calls.
+  if (CudaRuntime *fallback = fallbackRuntime.load())
+    return fallback->takeFailure();
+  return std::nullopt;
+}
 
 } // namespace kvcache::runtime
 

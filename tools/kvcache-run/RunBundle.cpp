@@ -12,6 +12,7 @@
 
 #include "kvcache/Runtime/ArgumentCheck.h"
 #include "kvcache/Runtime/Consistency.h"
+#include "kvcache/Runtime/CudaRuntime.h"
 #include "kvcache/Runtime/EntryPoint.h"
 #include "kvcache/Runtime/Error.h"
 #include "kvcache/Runtime/InputFault.h"
@@ -99,6 +100,12 @@ int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,
 
   takeInputFault(); // None belongs to this call yet.
   invoke(entry, function, arrays);
+  // A GPU bundle whose manifest says "cpu": its mgpu* calls found no device.
+  if (std::optional<CudaFailure> failure = takeUnservedCall())
+    throw DeviceError("function '" + function.name + "' (" + function.entry +
+                      "): " + failure->message() +
+                      " (the bundle calls the GPU runtime, but its manifest's "
+                      "target is 'cpu')");
 
   // What the call left, faults or not: the guards' effect can be seen.
   writeOutputs(function, arrays, options.outputsDir, options.writeOnly);

@@ -237,6 +237,13 @@ private:
 void setGlobalCudaRuntime(CudaRuntime *runtime);
 CudaRuntime *globalCudaRuntime();
 
+/// Takes the first failure of the entry point calls made without an
+/// installed runtime (a GPU bundle run as a CPU one): a call that no device
+/// could serve, or the failure latched on the device opened for them.
+/// Whoever calls a bundle without installing a runtime checks it after
+/// every call.
+std::optional<CudaFailure> takeUnservedCall();
+
 } // namespace kvcache::runtime
 
 #endif // KVCACHE_RUNTIME_CUDARUNTIME_H
