@@ -185,6 +185,22 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
     if (maxLengths.uint32At(1) < maxUsed)
       fail(arg->name + "[0, 1] = " + formatU32(maxLengths, 1) +
            " (max_cache_length) is too small: " + maxUsedText);
+    // Upper bounds: the kernels' grids and splits are sized from row 0.
+    if (offsets && maxLengths.uint32At(0) >
+                       static_cast<uint64_t>(offsets->values.back()))
+      fail(arg->name + "[0, 0] = " + formatU32(maxLengths, 0) +
+           " (max_prompt_length) is more than the batch's " +
+           std::to_string(offsets->values.back()) + " new tokens (" +
+           offsets->argument->name + "[" +
+           std::to_string(offsets->values.size() - 1) + "])");
+    uint64_t capacity =
+        static_cast<uint64_t>(columns) * static_cast<uint64_t>(pageSize);
+    if (maxLengths.uint32At(1) > capacity)
+      fail(arg->name + "[0, 1] = " + formatU32(maxLengths, 1) +
+           " (max_cache_length) is more than a request can hold: " +
+           std::to_string(columns) + " columns of " + quoted(*tableArg) +
+           " x " + std::to_string(pageSize) + " positions per page = " +
+           std::to_string(capacity));
   }
 
   if (const ManifestArgument *arg =
@@ -201,6 +217,10 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
     if (metadata.numElements() >= 2 &&
         metadata.integerAt(1) < static_cast<int64_t>(maxNew))
       fail(at(1) + " (q_max_seq_len) is too small: " + maxNewText);
+    // Kernels clamp it to [1, the launched split slots] (ABI.md); below 1
+    // it is no split count at all.
+    if (metadata.numElements() >= 3 && metadata.integerAt(2) < 1)
+      fail(at(2) + " (num_partitions) must be at least 1");
     if (metadata.numElements() == abi::kMHADispatchMetadataSize &&
         metadata.integerAt(3) < static_cast<int64_t>(maxUsed))
       fail(at(3) + " (max_cache_valid_length) is too small: " + maxUsedText);

@@ -12,7 +12,8 @@ import numpy as np
 VARIANTS = [
     "ok", "uint32", "missing-q", "wrong-dtype", "wrong-rank", "wrong-dim",
     "batch-mismatch", "bad-page", "offsets-decreasing", "big-endian",
-    "fortran", "truncated", "object",
+    "fortran", "truncated", "object", "max-prompt-unbounded",
+    "max-cache-unbounded", "no-partitions",
 ]
 
 parser = argparse.ArgumentParser()
@@ -51,6 +52,14 @@ elif v == "batch-mismatch":
     arrays["cache_lengths"] = np.array([5, 0, 0], dtype=np.int32)
 elif v == "bad-page":
     arrays["lookup_table"][1, 0] = 40
+elif v == "max-prompt-unbounded":
+    # -1, read as 4294967295: the prefill grid would be ~10^9 CTAs.
+    arrays["max_lengths"] = np.array([[-1, 6]], dtype=np.int32)
+elif v == "max-cache-unbounded":
+    arrays["max_lengths"] = np.array([[3, 100000]], dtype=np.int32)
+elif v == "no-partitions":
+    arrays["attention_dispatch_metadata"] = np.array([2, 3, 0, 6],
+                                                     dtype=np.int64)
 elif v == "offsets-decreasing":
     arrays["input_row_offsets"] = np.array([0, 5, 4], dtype=np.int32)
 elif v == "big-endian":
