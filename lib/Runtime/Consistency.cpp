@@ -49,9 +49,11 @@ struct RowOffsets {
 
 std::optional<RowOffsets> readRowOffsets(const ManifestFunction &function,
                                          const std::vector<Array> &arrays) {
-  const ManifestArgument *argument =
-      function.findArgument(kInputRowOffsetsName);
-  if (!argument || argument->cache || argument->kind != ArgumentKind::MemRef)
+  const ManifestArgument *argument = nullptr;
+  for (const ManifestArgument &candidate : function.arguments)
+    if (candidate.operand == ArgumentOperand::RowOffsets)
+      argument = &candidate;
+  if (!argument || argument->kind != ArgumentKind::MemRef)
     return std::nullopt;
   const Array &array = arrays[argument->index];
   DType::Kind kind = array.dtype().kind;
@@ -79,11 +81,11 @@ std::optional<RowOffsets> readRowOffsets(const ManifestFunction &function,
   // ([total_tokens, heads, head_dim]) must have that many.
   int64_t totalTokens = offsets.values.back();
   for (const ManifestArgument &other : function.arguments) {
-    bool ragged = !other.cache && other.kind == ArgumentKind::MemRef &&
-                  other.rank == 3 &&
-                  (other.role == ArgumentRole::Input ||
-                   other.role == ArgumentRole::Output ||
-                   other.role == ArgumentRole::InOut);
+    bool ragged = other.kind == ArgumentKind::MemRef &&
+                  (other.operand == ArgumentOperand::Query ||
+                   other.operand == ArgumentOperand::Key ||
+                   other.operand == ArgumentOperand::Value ||
+                   other.operand == ArgumentOperand::Out);
     if (ragged && arrays[other.index].dim(0) != totalTokens)
       fail(name + "[" + std::to_string(offsets.values.size() - 1) +
            "] = " + std::to_string(totalTokens) +
@@ -94,8 +96,58 @@ std::optional<RowOffsets> readRowOffsets(const ManifestFunction &function,
   return offsets;
 }
 
+/// One (request, page column) of a call: the positions it covers and
+/// whether the call writes one of them.
+struct PageUse {
+  int64_t request = 0, column = 0;
+  uint64_t position = 0;
+  bool writes = false;
+
+  std::string describe(const std::string &tableName) const {
+    return "request " + std::to_string(request) + " " +
+           (writes ? "writes" : "reads") + " position " +
+           std::to_string(position) + " there (" + tableName + "[" +
+           std::to_string(request) + ", " + std::to_string(column) + "])";
+  }
+};
+
+/// A page the call writes may be used by no other (request, page column):
+/// two stores into one slot race, and a store into a page another request
+/// reads changes its keys. Pages only read may be shared (a common prefix).
+void checkWriteAliasing(const Array &cacheLengths, const Array &lookupTable,
+                        const std::string &tableName, int64_t pageSize,
+                        const RowOffsets &offsets) {
+  std::map<uint32_t, PageUse> users;
+  int64_t columns = lookupTable.dim(1);
+  for (int64_t b = 0; b < cacheLengths.dim(0); ++b) {
+    uint64_t cached = cacheLengths.uint32At(b);
+    uint64_t used = cached + static_cast<uint64_t>(offsets.values[b + 1] -
+                                                   offsets.values[b]);
+    uint64_t size = static_cast<uint64_t>(pageSize);
+    for (uint64_t p = 0; p * size < used; ++p) {
+      uint64_t last = std::min(used, (p + 1) * size) - 1;
+      PageUse use{b, static_cast<int64_t>(p), std::max(p * size, cached),
+                  last >= cached};
+      if (!use.writes)
+        use.position = p * size;
+      uint32_t page = lookupTable.uint32At(b * columns + use.column);
+      auto [it, first] = users.emplace(page, use);
+      if (first)
+        continue;
+      PageUse &other = it->second;
+      if (use.writes || other.writes)
+        fail("page " + std::to_string(page) +
+             " of the pool is used twice and "
+             "written: " +
+             other.describe(tableName) + " and " + use.describe(tableName) +
+             "; a page may be shared only while "
+             "no request of the call writes it");
+    }
+  }
+}
+
 void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
-                const std::optional<RowOffsets> &offsets) {
+                const std::optional<RowOffsets> &offsets, bool stores) {
   const ManifestArgument *kvBlocksArg = group.get(abi::Field::kv_blocks);
   const ManifestArgument *lengthsArg = group.get(abi::Field::cache_lengths);
   const ManifestArgument *tableArg = group.get(abi::Field::lookup_table);
@@ -168,6 +220,10 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
     }
   }
 
+  if (stores && offsets)
+    checkWriteAliasing(cacheLengths, lookupTable, tableName, pageSize,
+                       *offsets);
+
   std::string maxUsedText = "request " + std::to_string(maxUsedRequest) +
                             " uses " + std::to_string(maxUsed) +
                             " positions (" + lengthsName +
@@ -186,8 +242,8 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
       fail(arg->name + "[0, 1] = " + formatU32(maxLengths, 1) +
            " (max_cache_length) is too small: " + maxUsedText);
     // Upper bounds: the kernels' grids and splits are sized from row 0.
-    if (offsets && maxLengths.uint32At(0) >
-                       static_cast<uint64_t>(offsets->values.back()))
+    if (offsets &&
+        maxLengths.uint32At(0) > static_cast<uint64_t>(offsets->values.back()))
       fail(arg->name + "[0, 0] = " + formatU32(maxLengths, 0) +
            " (max_prompt_length) is more than the batch's " +
            std::to_string(offsets->values.back()) + " new tokens (" +
@@ -199,8 +255,8 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
       fail(arg->name + "[0, 1] = " + formatU32(maxLengths, 1) +
            " (max_cache_length) is more than a request can hold: " +
            std::to_string(columns) + " columns of " + quoted(*tableArg) +
-           " x " + std::to_string(pageSize) + " positions per page = " +
-           std::to_string(capacity));
+           " x " + std::to_string(pageSize) +
+           " positions per page = " + std::to_string(capacity));
   }
 
   if (const ManifestArgument *arg =
@@ -249,6 +305,9 @@ void checkCacheConsistency(const ManifestFunction &function,
         " arrays for " + std::to_string(function.arguments.size()) +
         " arguments");
   std::optional<RowOffsets> offsets = readRowOffsets(function, arrays);
+  bool stores = false;
+  for (const ManifestArgument &argument : function.arguments)
+    stores |= argument.operand == ArgumentOperand::Key;
   // Caches in declaration order, so the first broken one is reported.
   std::vector<std::pair<std::string, int64_t>> order;
   std::map<std::pair<std::string, int64_t>, CacheGroup> groups;
@@ -262,7 +321,7 @@ void checkCacheConsistency(const ManifestFunction &function,
     groups[key].arguments[abi::position(argument.cache->field)] = &argument;
   }
   for (const auto &key : order)
-    checkGroup(groups[key], arrays, offsets);
+    checkGroup(groups[key], arrays, offsets, stores);
 }
 
 } // namespace kvcache::runtime

@@ -162,6 +162,10 @@ constexpr std::pair<ArgumentRole, std::string_view> kRoles[] = {
     named(ArgumentRole::Workspace)};
 constexpr std::pair<ArgumentPlacement, std::string_view> kPlacements[] = {
     named(ArgumentPlacement::Device), named(ArgumentPlacement::Host)};
+constexpr std::pair<ArgumentOperand, std::string_view> kOperands[] = {
+    named(ArgumentOperand::RowOffsets), named(ArgumentOperand::Query),
+    named(ArgumentOperand::Key),        named(ArgumentOperand::Value),
+    named(ArgumentOperand::Out),        named(ArgumentOperand::Layer)};
 
 /// Reads the cache keys of a `cache` argument and checks its type against
 /// the ABI table.
@@ -249,6 +253,12 @@ ManifestArgument parseArgument(const JsonValue &value, size_t position,
   argument.placement = reader.choice("placement", kPlacements);
   if (argument.role == ArgumentRole::Cache)
     argument.cache = parseCacheBinding(reader, argument);
+  if (reader.self().find("operand")) {
+    if (argument.cache)
+      reader.failAt(reader.member("operand"),
+                    "a cache argument feeds no compute-op operand");
+    argument.operand = reader.choice("operand", kOperands);
+  }
   return argument;
 }
 

@@ -1,7 +1,9 @@
 // A decode step compiled to a CPU bundle: the manifest lists the user's
 // arguments (named by kvcache.name) and then the cache fields that
-// kvcache-expand-inputs appended, in ABI order, each with its shape, role and
-// placement; the library exports one kvcache_entry_ per public function.
+// kvcache-expand-inputs appended, in ABI order, each with its shape, role,
+// the compute-op operand it feeds (found through the call to @step, none for
+// @prefill's arguments) and placement; the library exports one
+// kvcache_entry_ per public function.
 //
 // RUN: rm -rf %t && kvcache-compile %s --target=cpu -o %t
 // RUN: FileCheck %s --input-file=%t/manifest.json --match-full-lines --strict-whitespace
@@ -21,16 +23,16 @@
                       max_lengths: memref<?x2xi32>,
                       attention_dispatch_metadata: memref<4xi64>>
 
-//      CHECK:{"format": 1, "target": "cpu", "library": "libkernels.so",
+//      CHECK:{"format": 2, "target": "cpu", "library": "libkernels.so",
 // CHECK-NEXT: "functions": [
 // CHECK-NEXT:  {"name": "decode", "entry": "kvcache_entry_decode",
 // CHECK-NEXT:   "arguments": [
-// CHECK-NEXT:     {"index": 0, "name": "q", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 4, 8], "role": "input", "placement": "device"},
-// CHECK-NEXT:     {"index": 1, "name": "key", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 2, 8], "role": "input", "placement": "device"},
-// CHECK-NEXT:     {"index": 2, "name": "value", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 2, 8], "role": "input", "placement": "device"},
-// CHECK-NEXT:     {"index": 3, "name": "input_row_offsets", "kind": "memref", "element_type": "i32", "rank": 1, "shape": [-1], "role": "input", "placement": "device"},
-// CHECK-NEXT:     {"index": 4, "name": "out", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 4, 8], "role": "output", "placement": "device"},
-// CHECK-NEXT:     {"index": 5, "name": "layer", "kind": "scalar", "element_type": "index", "rank": 0, "shape": [], "role": "input", "placement": "host"},
+// CHECK-NEXT:     {"index": 0, "name": "q", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 4, 8], "role": "input", "operand": "query", "placement": "device"},
+// CHECK-NEXT:     {"index": 1, "name": "key", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 2, 8], "role": "input", "operand": "key", "placement": "device"},
+// CHECK-NEXT:     {"index": 2, "name": "value", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 2, 8], "role": "input", "operand": "value", "placement": "device"},
+// CHECK-NEXT:     {"index": 3, "name": "input_row_offsets", "kind": "memref", "element_type": "i32", "rank": 1, "shape": [-1], "role": "input", "operand": "row_offsets", "placement": "device"},
+// CHECK-NEXT:     {"index": 4, "name": "out", "kind": "memref", "element_type": "f32", "rank": 3, "shape": [-1, 4, 8], "role": "output", "operand": "out", "placement": "device"},
+// CHECK-NEXT:     {"index": 5, "name": "layer", "kind": "scalar", "element_type": "index", "rank": 0, "shape": [], "role": "input", "operand": "layer", "placement": "host"},
 // CHECK-NEXT:     {"index": 6, "name": "kv_blocks", "kind": "memref", "element_type": "f32", "rank": 6, "shape": [-1, 2, 2, 16, 2, 8], "role": "cache", "field": "kv_blocks", "device": 0, "cache": "", "placement": "device"},
 // CHECK-NEXT:     {"index": 7, "name": "cache_lengths", "kind": "memref", "element_type": "i32", "rank": 1, "shape": [-1], "role": "cache", "field": "cache_lengths", "device": 0, "cache": "", "placement": "device"},
 // CHECK-NEXT:     {"index": 8, "name": "lookup_table", "kind": "memref", "element_type": "i32", "rank": 2, "shape": [-1, -1], "role": "cache", "field": "lookup_table", "device": 0, "cache": "", "placement": "device"},

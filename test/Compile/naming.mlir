@@ -14,7 +14,7 @@
 
 // CHECK-LABEL: {"name": "step", "entry": "kvcache_entry_step",
 // CHECK-NEXT:   "arguments": [
-// CHECK-NEXT:     {"index": 0, "name": "layer", {{.*}} "role": "input", "placement": "host"},
+// CHECK-NEXT:     {"index": 0, "name": "layer", {{.*}} "role": "input", "operand": "layer", "placement": "host"},
 // CHECK-NEXT:     {"index": 1, "name": "key", {{.*}}},
 // CHECK-NEXT:     {"index": 2, "name": "value", {{.*}}},
 // CHECK-NEXT:     {"index": 3, "name": "input_row_offsets", {{.*}}},

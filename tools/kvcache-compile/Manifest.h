@@ -28,6 +28,7 @@ namespace kvcache::compile {
 
 // The manifest's vocabulary is shared with the runtime.
 using bundle::ArgumentKind;
+using bundle::ArgumentOperand;
 using bundle::ArgumentPlacement;
 using bundle::ArgumentRole;
 
@@ -48,6 +49,8 @@ struct ManifestArgument {
   ArgumentRole role;
   ArgumentPlacement placement;
   std::optional<CacheBinding> cache;
+  /// The compute-op operand it feeds (kvcache.operand), if any.
+  std::optional<ArgumentOperand> operand;
 };
 
 struct ManifestFunction {
@@ -71,6 +74,12 @@ struct Manifest {
 mlir::FailureOr<Manifest> readManifest(mlir::ModuleOp module,
                                        llvm::StringRef target,
                                        llvm::StringRef library);
+
+/// Marks every non-cache argument of the public functions with the
+/// compute-op operand it feeds, through calls (`kvcache.operand`; one a user
+/// wrote is kept). Run before the ops are lowered. Fails, naming it, on an
+/// argument that feeds two kinds of operand or has an unknown one.
+mlir::LogicalResult annotateOperands(mlir::ModuleOp module);
 
 /// Writes `manifest` as JSON, one argument per line.
 void writeManifest(const Manifest &manifest, llvm::raw_ostream &os);

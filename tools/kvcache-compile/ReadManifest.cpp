@@ -182,6 +182,9 @@ private:
       return argError(index) << "is named '" << name.getValue()
                              << "'; names must not contain '/'";
     argument.name = name.getValue().str();
+    if (auto operand =
+            func.getArgAttrOfType<StringAttr>(index, argattrs::operand))
+      argument.operand = bundle::operandFromName(operand.getValue());
     argument.role = ArgumentRole::Input;
     if (Attribute role = func.getArgAttr(index, argattrs::role)) {
       auto value = dyn_cast<StringAttr>(role);

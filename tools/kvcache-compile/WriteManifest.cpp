@@ -61,6 +61,8 @@ void writeArgument(const ManifestArgument &argument, llvm::raw_ostream &os) {
     os << ", \"field\": " << quote(abi::name(argument.cache->field))
        << ", \"device\": " << argument.cache->device
        << ", \"cache\": " << quote(argument.cache->cache);
+  if (argument.operand)
+    os << ", \"operand\": " << quote(bundle::toString(*argument.operand));
   os << ", \"placement\": " << quote(bundle::toString(argument.placement))
      << "}";
 }

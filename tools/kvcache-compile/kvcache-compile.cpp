@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Bundle.h"
+#include "Manifest.h"
 
 #include "kvcache/Conversion/KVCacheToGPU.h"
 
@@ -162,6 +163,8 @@ int main(int argc, char **argv) {
   options.pageGuard = pageGuard;
   options.cpu = cpu;
   options.target = target;
+  if (failed(kvcache::compile::annotateOperands(*module)))
+    return 1;
   LogicalResult compiled = failure();
   switch (kind) {
   case Target::CPU:

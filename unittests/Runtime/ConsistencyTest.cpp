@@ -49,6 +49,22 @@ protected:
     add(memrefArgument(7, "out", ElementType::F32, {-1, 2, 2},
                        ArgumentRole::Output),
         Array(DType::float32(), {4, 2, 2}));
+    // The checks key on the operand each argument feeds, never its name.
+    function.arguments[0].operand = ArgumentOperand::Query;
+    function.arguments[6].operand = ArgumentOperand::RowOffsets;
+    function.arguments[7].operand = ArgumentOperand::Out;
+  }
+
+  /// Adds `key` and `value` rows (the function stores).
+  void addStore() {
+    for (const char *name : {"key", "value"}) {
+      unsigned index = static_cast<unsigned>(function.arguments.size());
+      function.arguments.push_back(
+          memrefArgument(index, name, ElementType::F32, {-1, 1, 2}));
+      function.arguments.back().operand =
+          name[0] == 'k' ? ArgumentOperand::Key : ArgumentOperand::Value;
+      arrays.push_back(Array(DType::float32(), {4, 1, 2}));
+    }
   }
 
   std::string check() {
@@ -166,6 +182,63 @@ TEST_F(Consistency, WithoutRowOffsetsOnlyCachedPositionsCount) {
   setInt32(3, 1, 99);
   EXPECT_EQ(check(), "lookup_table[0, 1] = 99 is not a valid page "
                      "(total_num_pages = 8) but request 0 uses position 4");
+}
+
+TEST_F(Consistency, RowOffsetsAreFoundByOperandNotName) {
+  function.arguments[6].name = "row_offsets";
+  setInt32(6, 0, 1);
+  EXPECT_EQ(check(), "row_offsets[0] = 1, expected 0 (row offsets start at 0)");
+  // Named input_row_offsets but feeding no row-offsets operand: not offsets.
+  function.arguments[6].name = "input_row_offsets";
+  function.arguments[6].operand.reset();
+  EXPECT_EQ(check(), "");
+}
+
+TEST_F(Consistency, OnlyRaggedOperandsHaveOneRowPerToken) {
+  // A static rank-3 input that feeds no query/key/value/out operand.
+  function.arguments.push_back(
+      memrefArgument(8, "weights", ElementType::F32, {3, 4, 8}));
+  arrays.push_back(Array(DType::float32(), {3, 4, 8}));
+  EXPECT_EQ(check(), "");
+  function.arguments[8].operand = ArgumentOperand::Query;
+  EXPECT_EQ(check(), "input_row_offsets[2] = 4 (the total number of new "
+                     "tokens) but argument 'weights' (#8) has 3 rows (dim 0)");
+}
+
+TEST_F(Consistency, WritesMayNotShareAPage) {
+  addStore();
+  EXPECT_EQ(check(), "");
+  // Request 1's new tokens (positions 0..2) go to page 7, which request 0
+  // writes too (its position 5 and new token).
+  setInt32(3, 24, 7);
+  EXPECT_EQ(check(), "page 7 of the pool is used twice and written: request 0 "
+                     "writes position 5 there (lookup_table[0, 1]) and "
+                     "request 1 writes position 0 there (lookup_table[1, 0]); "
+                     "a page may be shared only while no request of the call "
+                     "writes it");
+  // Into a page request 0 only reads (positions 0..3, page 3).
+  setInt32(3, 24, 3);
+  EXPECT_EQ(check(), "page 3 of the pool is used twice and written: request 0 "
+                     "reads position 0 there (lookup_table[0, 0]) and "
+                     "request 1 writes position 0 there (lookup_table[1, 0]); "
+                     "a page may be shared only while no request of the call "
+                     "writes it");
+}
+
+TEST_F(Consistency, ReadOnlyPagesMayBeShared) {
+  addStore();
+  // Both requests read page 3 (a shared prefix) and write their own pages.
+  setInt32(4, 1, 9);
+  setInt32(2, 1, 4);
+  setInt32(3, 24, 3);
+  setInt32(3, 25, 1);
+  arrays[5].dataAs<int64_t>()[3] = 9;
+  EXPECT_EQ(check(), "");
+  // Without a store, even written-looking pages may be shared.
+  function.arguments.resize(8);
+  arrays.resize(8);
+  setInt32(3, 25, 7);
+  EXPECT_EQ(check(), "");
 }
 
 TEST_F(Consistency, Uint32FieldsAreAccepted) {

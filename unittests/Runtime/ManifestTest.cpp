@@ -27,7 +27,7 @@ std::string manifestWith(const std::vector<std::string> &arguments,
   std::string list;
   for (const std::string &argument : arguments)
     list += (list.empty() ? "\n    " : ",\n    ") + argument;
-  return R"({"format": 1, "target": "cpu", "library": "libkernels.so",)" +
+  return R"({"format": 2, "target": "cpu", "library": "libkernels.so",)" +
          extra + R"( "functions": [
   {"name": "decode", "entry": "kvcache_entry_decode", "arguments": [)" +
          list + "]}]}";
@@ -57,7 +57,7 @@ std::string errorOf(const std::string &text) {
 
 TEST(Manifest, ParsesAValidManifest) {
   Manifest manifest = parseManifest(validManifest(), "m.json");
-  EXPECT_EQ(manifest.format, 1);
+  EXPECT_EQ(manifest.format, 2);
   EXPECT_EQ(manifest.target, "cpu");
   EXPECT_EQ(manifest.library, "libkernels.so");
   ASSERT_EQ(manifest.functions.size(), 1u);
@@ -101,6 +101,29 @@ TEST(Manifest, UnknownKeysAreIgnored) {
   EXPECT_EQ(errorOf(manifestWith({kQ}, R"( "compiler": "x",)")), "");
 }
 
+TEST(Manifest, OperandIsRead) {
+  std::string q = replaced(kQ, "\"role\": \"input\",",
+                           "\"role\": \"input\", \"operand\": \"query\",");
+  Manifest manifest =
+      parseManifest(manifestWith({q, kKvBlocks, kCacheLengths, kLookupTable,
+                                  kMaxLengths, kLayer}),
+                    "m.json");
+  EXPECT_EQ(manifest.functions[0].arguments[0].operand, ArgumentOperand::Query);
+  EXPECT_FALSE(manifest.functions[0].arguments[5].operand);
+  std::string bad = replaced(q, "\"query\"", "\"queries\"");
+  EXPECT_NE(errorOf(manifestWith({bad, kKvBlocks, kCacheLengths, kLookupTable,
+                                  kMaxLengths, kLayer}))
+                .find("\"operand\" must be one of row_offsets, query, key, "
+                      "value, out, layer, got \"queries\""),
+            std::string::npos);
+  std::string cache = replaced(kKvBlocks, "\"placement\"",
+                               "\"operand\": \"key\", \"placement\"");
+  EXPECT_NE(errorOf(manifestWith({kQ, cache, kCacheLengths, kLookupTable,
+                                  kMaxLengths, kLayer}))
+                .find("a cache argument feeds no compute-op operand"),
+            std::string::npos);
+}
+
 TEST(Manifest, SyntaxErrorsGiveThePosition) {
   EXPECT_EQ(errorOf("{\"format\": 1,\n \"target\" \"cpu\"}"),
             "m.json: line 2, column 11: expected ':' after object key, got "
@@ -112,11 +135,11 @@ TEST(Manifest, TopLevelErrors) {
             "m.json: line 1, column 1: manifest: expected an object, got an "
             "array");
   EXPECT_EQ(
-      errorOf(replaced(validManifest(), "\"format\": 1", "\"format\": 2")),
+      errorOf(replaced(validManifest(), "\"format\": 2", "\"format\": 1")),
       "m.json: line 1, column 12: manifest: unsupported manifest "
-      "format 2 (this runtime reads format 1)");
+      "format 1 (this runtime reads format 2)");
   EXPECT_EQ(
-      errorOf(replaced(validManifest(), "\"format\": 1", "\"format\": \"1\"")),
+      errorOf(replaced(validManifest(), "\"format\": 2", "\"format\": \"2\"")),
       "m.json: line 1, column 12: manifest: \"format\" must be an "
       "integer, got a string");
   EXPECT_EQ(errorOf(replaced(validManifest(), "\"target\": \"cpu\", ", "")),
@@ -126,7 +149,7 @@ TEST(Manifest, TopLevelErrors) {
           .find("\"library\" must be a file name in the bundle "
                 "directory, got \"../lib.so\""),
       std::string::npos);
-  EXPECT_NE(errorOf(R"({"format": 1, "target": "cpu", "library": "l.so",
+  EXPECT_NE(errorOf(R"({"format": 2, "target": "cpu", "library": "l.so",
                         "functions": []})")
                 .find("\"functions\" is empty"),
             std::string::npos);

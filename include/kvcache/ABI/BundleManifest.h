@@ -17,8 +17,9 @@
 
 namespace kvcache::bundle {
 
-/// The manifest format version; the runtime rejects others.
-inline constexpr int64_t kManifestFormat = 1;
+/// The manifest format version; the runtime rejects others. Format 2 added
+/// an argument's "operand".
+inline constexpr int64_t kManifestFormat = 2;
 inline constexpr std::string_view kManifestFile = "manifest.json";
 inline constexpr std::string_view kLibraryFile = "libkernels.so";
 /// A function `f` is called through `void kvcache_entry_f(void **args)`.
@@ -33,6 +34,10 @@ enum class ArgumentKind { MemRef, Scalar };
 enum class ArgumentRole { Input, Output, InOut, Cache, Workspace };
 /// Where a runtime places the argument before the call.
 enum class ArgumentPlacement { Device, Host };
+/// Which operand of kvcache.store / kvcache.attention a (non-cache) argument
+/// feeds, through calls; the manifest's "operand". A runtime keys its
+/// checks on it, never on argument names or ranks.
+enum class ArgumentOperand { RowOffsets, Query, Key, Value, Out, Layer };
 
 constexpr std::string_view toString(ArgumentKind kind) {
   return kind == ArgumentKind::MemRef ? "memref" : "scalar";
@@ -58,6 +63,24 @@ constexpr std::string_view toString(ArgumentPlacement placement) {
   return placement == ArgumentPlacement::Device ? "device" : "host";
 }
 
+constexpr std::string_view toString(ArgumentOperand operand) {
+  switch (operand) {
+  case ArgumentOperand::RowOffsets:
+    return "row_offsets";
+  case ArgumentOperand::Query:
+    return "query";
+  case ArgumentOperand::Key:
+    return "key";
+  case ArgumentOperand::Value:
+    return "value";
+  case ArgumentOperand::Out:
+    return "out";
+  case ArgumentOperand::Layer:
+    return "layer";
+  }
+  return "";
+}
+
 /// The enumerator whose name is `name`, if any (`All` lists the enumerators).
 template <typename Enum, Enum... All>
 std::optional<Enum> fromName(std::string_view name) {
@@ -75,6 +98,13 @@ inline std::optional<ArgumentRole> roleFromName(std::string_view name) {
   return fromName<ArgumentRole, ArgumentRole::Input, ArgumentRole::Output,
                   ArgumentRole::InOut, ArgumentRole::Cache,
                   ArgumentRole::Workspace>(name);
+}
+
+inline std::optional<ArgumentOperand> operandFromName(std::string_view name) {
+  return fromName<ArgumentOperand, ArgumentOperand::RowOffsets,
+                  ArgumentOperand::Query, ArgumentOperand::Key,
+                  ArgumentOperand::Value, ArgumentOperand::Out,
+                  ArgumentOperand::Layer>(name);
 }
 
 inline std::optional<ArgumentPlacement>

@@ -27,6 +27,7 @@ namespace kvcache::runtime {
 
 // The manifest's vocabulary is shared with kvcache-compile.
 using bundle::ArgumentKind;
+using bundle::ArgumentOperand;
 using bundle::ArgumentPlacement;
 using bundle::ArgumentRole;
 using bundle::toString;
@@ -51,6 +52,9 @@ struct ManifestArgument {
   ArgumentPlacement placement = ArgumentPlacement::Device;
   /// Set exactly when role is Cache.
   std::optional<CacheBinding> cache;
+  /// The compute-op operand a non-cache argument feeds ("operand"), which
+  /// every check of its contents keys on.
+  std::optional<ArgumentOperand> operand;
 
   /// "argument 'q' (#0)", the prefix of every message about it.
   std::string describe() const;
@@ -78,7 +82,7 @@ struct Manifest {
 };
 
 /// The manifest format this runtime reads.
-inline constexpr int64_t kManifestFormat = 1;
+using bundle::kManifestFormat;
 
 /// Parses and validates a manifest. `source` names it in errors. Throws
 /// BundleError ("<source>: line 3, column 7: ...").

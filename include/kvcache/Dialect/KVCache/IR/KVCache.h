@@ -40,6 +40,9 @@ inline constexpr llvm::StringLiteral fieldAttrs = "kvcache.field_attrs";
 inline constexpr llvm::StringLiteral name = "kvcache.name";
 /// A non-cache argument's role: "input", "output" or "inout".
 inline constexpr llvm::StringLiteral role = "kvcache.role";
+/// The compute-op operand a non-cache argument feeds ("row_offsets",
+/// "query", "key", "value", "out", "layer"; bundle::ArgumentOperand).
+inline constexpr llvm::StringLiteral operand = "kvcache.operand";
 } // namespace argattrs
 
 /// Parses an ABI field name (`lookup_table`), with an error that lists the
