@@ -96,3 +96,146 @@ func.func @attention_scale(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: m
   kvcache.attention %kv, %l, %q, %o, %q {scale = -1.0 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
   return
 }
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_layer_out_of_range(%kv: !kv, %k: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  %l = arith.constant 7 : index
+  // expected-error@+1 {{layer 7 is out of range for a cache of 4 layers (kv_blocks dim 2)}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_layer_one_past(%kv: !kv, %k: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  %l = arith.constant 4 : index
+  // expected-error@+1 {{layer 4 is out of range for a cache of 4 layers (kv_blocks dim 2)}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_layer_out_of_range(%kv: !kv, %q: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  %l = arith.constant 7 : index
+  // expected-error@+1 {{layer 7 is out of range for a cache of 4 layers (kv_blocks dim 2)}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x8x128xbf16>, memref<?xi32>, memref<?x8x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_layer_negative(%kv: !kv, %q: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  %l = arith.constant -1 : index
+  // expected-error@+1 {{layer -1 is out of range for a cache of 4 layers (kv_blocks dim 2)}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x8x128xbf16>, memref<?xi32>, memref<?x8x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_zero_q_heads(%kv: !kv, %l: index, %q: memref<?x0x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{num_q_heads ('q' dim 1) must be positive, got 0}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x0x128xbf16>, memref<?xi32>, memref<?x0x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_zero_heads(%kv: !kv, %l: index, %k: memref<?x0x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' has 0 heads (dim 1) but the cache has 8 kv heads (kv_blocks dim 4)}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x0x128xbf16>, memref<?x0x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_scale_inf(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{scale must be finite (as an f32), got inf}}
+  kvcache.attention %kv, %l, %q, %o, %q {scale = 0x7F800000 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+// A literal past f32's range parses as inf.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_scale_too_large(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{scale must be finite (as an f32), got inf}}
+  kvcache.attention %kv, %l, %q, %o, %q {scale = 1.0e300 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_scale_nan(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{scale must be finite (as an f32), got nan}}
+  kvcache.attention %kv, %l, %q, %o, %q {scale = 0x7FC00000 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_scale_zero(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{scale must be positive, got 0}}
+  kvcache.attention %kv, %l, %q, %o, %q {scale = 0.0 : f32} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_q_elements_overflow(%kv: !kv, %l: index, %q: memref<1152921504606846976x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'q' element count overflows int64: the nonzero static dims of 'memref<1152921504606846976x32x128xbf16>' multiply past 2^63 - 1}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<1152921504606846976x32x128xbf16>, memref<?xi32>, memref<1152921504606846976x32x128xbf16>
+  return
+}
+
+// -----
+
+// 2^56 rows of 8 x 128 elements: 2^66 elements.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_key_elements_overflow(%kv: !kv, %l: index, %k: memref<72057594037927936x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' element count overflows int64}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<72057594037927936x8x128xbf16>, memref<72057594037927936x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+// 2^52 rows of 8 x 128 bf16: 2^62 elements, 2^63 bytes.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_key_bytes_overflow(%kv: !kv, %l: index, %k: memref<4503599627370496x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' byte size overflows int64: 4611686018427387904 elements of 2 bytes ('memref<4503599627370496x8x128xbf16>')}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, memref<4503599627370496x8x128xbf16>, memref<4503599627370496x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+// A zero token count does not hide strides that overflow: 2^62 heads of 128.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_q_stride_overflow(%kv: !kv, %l: index, %q: memref<0x4611686018427387904x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'q' element count overflows int64}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<0x4611686018427387904x128xbf16>, memref<?xi32>, memref<0x4611686018427387904x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_offsets_bytes_overflow(%kv: !kv, %l: index, %q: memref<?x8x128xbf16>, %o: memref<4611686018427387904xi32>) {
+  // expected-error@+1 {{operand 'input_row_offsets' byte size overflows int64: 4611686018427387904 elements of 4 bytes}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x8x128xbf16>, memref<4611686018427387904xi32>, memref<?x8x128xbf16>
+  return
+}

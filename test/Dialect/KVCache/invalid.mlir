@@ -378,3 +378,56 @@ func.func @get_field_twice(%kv: !kv) {
 func.func @strided_field(%kv: !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32, strided<[2]>>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>) {
   return
 }
+
+// -----
+
+// kv_blocks with zero kv heads.
+// expected-error@+1 {{field 'kv_blocks' dim 4 (num_kv_heads) must be static and positive, got 0}}
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x0x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// 2^62 pages: the element count of kv_blocks overflows int64.
+// expected-error@+1 {{field 'kv_blocks' element count overflows int64: the nonzero static dims of 'memref<4611686018427387904x2x4x16x8x128xbf16>' multiply past 2^63 - 1}}
+!kv = !kvcache.inputs<kv_blocks: memref<4611686018427387904x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// 2^63 - 1 layers: a page's size (the stride of dim 0) overflows int64.
+// expected-error@+1 {{field 'kv_blocks' element count overflows int64}}
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x9223372036854775807x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// Zero pages do not hide strides that overflow.
+// expected-error@+1 {{field 'kv_blocks' element count overflows int64}}
+!kv = !kvcache.inputs<kv_blocks: memref<0x2x1152921504606846976x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// 2^57 pages of 32 f32: 2^62 elements fit, their 2^64 bytes do not.
+// expected-error@+1 {{field 'kv_blocks' byte size overflows int64: 4611686018427387904 elements of 4 bytes ('memref<144115188075855872x2x1x2x1x8xf32>')}}
+!kv = !kvcache.inputs<kv_blocks: memref<144115188075855872x2x1x2x1x8xf32>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// A tensor field whose byte size overflows int64.
+// expected-error@+1 {{field 'lookup_table' byte size overflows int64: 4611686018427387904 elements of 4 bytes ('tensor<?x4611686018427387904xi32>')}}
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: tensor<?x4611686018427387904xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// An unknown quoted field name with a control byte is printed escaped.
+// expected-error@+1 {{unknown field 'kv\0Ablocks'; the ABI's fields are}}
+!kv = !kvcache.inputs<"kv\0Ablocks": memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// -----
+
+// A cache name with a control byte is printed escaped.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+func.func @control_byte_cache_name() {
+  // expected-error@+1 {{'kvcache.inputs_per_device' op cache name 'draft\1B[2J' may hold only letters, digits, '_' and '-'}}
+  %kv = kvcache.inputs_per_device device(0) cache("draft\1B[2J") : !kv
+  return
+}

@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -31,8 +32,13 @@ ParseResult kvcache::parseFieldName(AsmParser &parser, abi::Field &field) {
     std::string known;
     for (const abi::FieldInfo &info : abi::kFields)
       known += (known.empty() ? "" : ", ") + std::string(info.name);
-    return parser.emitError(loc)
-           << "unknown field '" << name << "'; the ABI's fields are " << known;
+    // A quoted name may hold any byte: escaped, so none reaches a terminal
+    // raw.
+    std::string escaped;
+    llvm::raw_string_ostream os(escaped);
+    llvm::printEscapedString(name, os);
+    return parser.emitError(loc) << "unknown field '" << escaped
+                                 << "'; the ABI's fields are " << known;
   }
   field = *parsed;
   return success();

@@ -2,7 +2,10 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 
+#include "StaticSize.h"
+
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -28,9 +31,15 @@ LogicalResult InputsPerDeviceOp::verify() {
     return emitOpError("cache name must not be empty; omit cache(...) for "
                        "the default cache");
   for (char c : *cache)
-    if (!llvm::isAlnum(c) && c != '_' && c != '-')
+    if (!llvm::isAlnum(c) && c != '_' && c != '-') {
+      // Escaped: the name may hold control bytes, which must not reach a
+      // terminal or a log raw.
+      std::string escaped;
+      llvm::raw_string_ostream os(escaped);
+      llvm::printEscapedString(*cache, os);
       return emitOpError("cache name '")
-             << *cache << "' may hold only letters, digits, '_' and '-'";
+             << escaped << "' may hold only letters, digits, '_' and '-'";
+    }
   return success();
 }
 
@@ -161,6 +170,29 @@ OpFoldResult GetOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// A constant `layer` must name one of the cache's layers; a dynamic one is
+/// checked at run time by the lowerings.
+LogicalResult verifyLayer(Operation *op, Value layer, InputsType bundle) {
+  APInt value;
+  if (!matchPattern(layer, m_ConstantInt(&value)))
+    return success();
+  int64_t numLayers = bundle.getNumLayers();
+  if (value.isNegative() || value.sge(numLayers))
+    return op->emitOpError("layer ")
+           << value.getSExtValue() << " is out of range for a cache of "
+           << numLayers << " layers (kv_blocks dim 2)";
+  return success();
+}
+
+/// The static sizes of a memref operand fit in int64 (verifyStaticSize).
+LogicalResult verifyOperandSize(Operation *op, StringRef name, Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref)
+    return success();
+  return verifyStaticSize([&] { return op->emitOpError(); },
+                          ("operand '" + name + "'").str(), memref);
+}
+
 /// Checks a `[tokens, heads, head_dim]` memref operand of a compute op against
 /// the cache: rank 3, static heads and head_dim, head_dim equal to the cache's.
 LogicalResult verifyRowsOperand(Operation *op, StringRef name, Type type,
@@ -168,20 +200,20 @@ LogicalResult verifyRowsOperand(Operation *op, StringRef name, Type type,
   auto memref = dyn_cast<MemRefType>(type);
   if (!memref || memref.getRank() != 3)
     return op->emitOpError("operand '")
-           << name << "' must be a rank-3 memref [tokens, heads, head_dim], got "
+           << name
+           << "' must be a rank-3 memref [tokens, heads, head_dim], got "
            << type;
   for (unsigned dim : {1u, 2u})
     if (memref.isDynamicDim(dim))
-      return op->emitOpError("operand '")
-             << name << "' dim " << dim << " ("
-             << (dim == 1 ? "heads" : "head_dim") << ") must be static, got "
-             << type;
+      return op->emitOpError("operand '") << name << "' dim " << dim << " ("
+                                          << (dim == 1 ? "heads" : "head_dim")
+                                          << ") must be static, got " << type;
   if (memref.getDimSize(2) != bundle.getHeadDim())
     return op->emitOpError("operand '")
            << name << "' head_dim (dim 2) is " << memref.getDimSize(2)
            << " but the cache's head_dim (kv_blocks dim 5) is "
            << bundle.getHeadDim();
-  return success();
+  return verifyOperandSize(op, name, type);
 }
 
 LogicalResult verifyRowOffsets(Operation *op, Type type) {
@@ -191,14 +223,17 @@ LogicalResult verifyRowOffsets(Operation *op, Type type) {
     return op->emitOpError("operand 'input_row_offsets' must be a rank-1 "
                            "memref of i32 [batch + 1], got ")
            << type;
-  return success();
+  return verifyOperandSize(op, "input_row_offsets", type);
 }
 } // namespace
 
 LogicalResult StoreOp::verify() {
   auto bundle = getBundle().getType();
-  for (auto [name, value] : {std::pair<StringRef, Value>{"key", getKey()},
-                             std::pair<StringRef, Value>{"value", getValue()}}) {
+  if (failed(verifyLayer(*this, getLayer(), bundle)))
+    return failure();
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"key", getKey()},
+        std::pair<StringRef, Value>{"value", getValue()}}) {
     if (failed(verifyRowsOperand(*this, name, value.getType(), bundle)))
       return failure();
     auto memref = cast<MemRefType>(value.getType());
@@ -221,6 +256,8 @@ LogicalResult StoreOp::verify() {
 
 LogicalResult AttentionOp::verify() {
   auto bundle = getBundle().getType();
+  if (failed(verifyLayer(*this, getLayer(), bundle)))
+    return failure();
   if (failed(verifyRowsOperand(*this, "q", getQ().getType(), bundle)) ||
       failed(verifyRowsOperand(*this, "out", getOut().getType(), bundle)))
     return failure();
@@ -234,27 +271,38 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("operand 'q' element type ")
            << element << " must be the cache's, "
            << bundle.getCacheElementType();
-  if (out.getElementType() != element ||
-      out.getDimSize(1) != q.getDimSize(1) ||
+  if (out.getElementType() != element || out.getDimSize(1) != q.getDimSize(1) ||
       (!q.isDynamicDim(0) && !out.isDynamicDim(0) &&
        q.getDimSize(0) != out.getDimSize(0)))
     return emitOpError("operand 'out' must have the shape and element type "
                        "of 'q', ")
            << q << ", got " << out;
   int64_t numQHeads = q.getDimSize(1);
+  if (numQHeads <= 0)
+    return emitOpError("num_q_heads ('q' dim 1) must be positive, got ")
+           << numQHeads;
   if (numQHeads % bundle.getNumKvHeads() != 0)
     return emitOpError("num_q_heads (")
            << numQHeads << ", 'q' dim 1) must be a multiple of num_kv_heads ("
            << bundle.getNumKvHeads() << ", kv_blocks dim 4)";
-  if (FloatAttr scale = getScaleAttr();
-      scale && !(scale.getValueAsDouble() > 0.0))
-    return emitOpError("scale must be positive, got ")
-           << scale.getValueAsDouble();
+  // The attribute is an f32: a literal too large for one (1.0e300) parses
+  // as inf, which the finiteness check rejects.
+  if (FloatAttr scale = getScaleAttr()) {
+    double value = scale.getValueAsDouble();
+    if (std::isnan(value))
+      return emitOpError("scale must be finite (as an f32), got nan");
+    if (std::isinf(value))
+      return emitOpError("scale must be finite (as an f32), got ")
+             << (value > 0 ? "inf" : "-inf");
+    if (!(value > 0.0))
+      return emitOpError("scale must be positive, got ") << value;
+  }
   return verifyRowOffsets(*this, getInputRowOffsets().getType());
 }
 
 float AttentionOp::getScaleOrDefault() {
   if (FloatAttr scale = getScaleAttr())
     return static_cast<float>(scale.getValueAsDouble());
-  return 1.0f / std::sqrt(static_cast<float>(getBundle().getType().getHeadDim()));
+  return 1.0f /
+         std::sqrt(static_cast<float>(getBundle().getType().getHeadDim()));
 }

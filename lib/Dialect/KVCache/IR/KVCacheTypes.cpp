@@ -7,9 +7,12 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 
+#include "StaticSize.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace kvcache;
@@ -62,6 +65,29 @@ void InputsType::print(AsmPrinter &printer) const {
 //===----------------------------------------------------------------------===//
 // Verifier
 //===----------------------------------------------------------------------===//
+
+LogicalResult
+kvcache::verifyStaticSize(function_ref<InFlightDiagnostic()> emitError,
+                          StringRef what, ShapedType type) {
+  int64_t elements = 1;
+  for (int64_t size : type.getShape())
+    if (!ShapedType::isDynamic(size) &&
+        llvm::MulOverflow(elements, std::max<int64_t>(size, 1), elements))
+      return emitError() << what
+                         << " element count overflows int64: the nonzero "
+                            "static dims of "
+                         << type << " multiply past 2^63 - 1";
+  Type element = type.getElementType();
+  if (!element.isIntOrFloat())
+    return success();
+  int64_t elementBytes = llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
+  int64_t bytes;
+  if (llvm::MulOverflow(elements, elementBytes, bytes))
+    return emitError() << what << " byte size overflows int64: " << elements
+                       << " elements of " << elementBytes << " bytes (" << type
+                       << ")";
+  return success();
+}
 
 namespace {
 const char *const kKvBlocksDimNames[] = {"total_num_pages", "kv_dim",
@@ -170,7 +196,9 @@ LogicalResult InputsType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (!present.contains(Field::kv_blocks))
     return emitError() << "missing required field " << quoted(Field::kv_blocks);
   for (auto [field, type] : llvm::zip_equal(fields, fieldTypes))
-    if (failed(verifyFieldShape(emitError, field, type)))
+    if (failed(verifyFieldShape(emitError, field, type)) ||
+        failed(verifyStaticSize(emitError, "field " + quoted(field),
+                                cast<ShapedType>(type))))
       return failure();
 
   auto kvBlocks = cast<MemRefType>(typeOf(Field::kv_blocks));

@@ -111,6 +111,9 @@ def KVCache_StoreOp : KVCache_Op<"store"> {
 
     `key` and `value` are `[total_tokens, num_kv_heads, head_dim]` memrefs of
     the cache's element type; `input_row_offsets` is i32 `[batch + 1]`.
+    A constant `layer` must lie in `[0, num_layers)`; the lowerings guard a
+    dynamic one at run time. The static sizes of the memref operands must
+    fit in int64, as the bundle's do.
 
     ```mlir
     kvcache.store %kv, %layer, %key, %value, %input_row_offsets
@@ -140,7 +143,11 @@ def KVCache_AttentionOp : KVCache_Op<"attention"> {
     and accumulation are in f32; `out` is written in the query's element type.
     `scale` defaults to `1 / sqrt(head_dim)`.
 
-    `q` and `out` are `[total_tokens, num_q_heads, head_dim]` memrefs.
+    `q` and `out` are `[total_tokens, num_q_heads, head_dim]` memrefs, with
+    `num_q_heads` a positive multiple of `num_kv_heads`. A given `scale` must
+    be positive and finite as an f32 (a literal past f32's range parses as
+    inf and is rejected). `layer` and the operands' sizes follow the rules of
+    `kvcache.store`.
 
     ```mlir
     kvcache.attention %kv, %layer, %q, %input_row_offsets, %out

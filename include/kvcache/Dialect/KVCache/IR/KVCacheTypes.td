@@ -34,7 +34,9 @@ def KVCache_InputsType : TypeDef<KVCache_Dialect, "Inputs"> {
     names, order and presence; ranks, element types and static dimensions;
     batch sizes that agree; `kv_scales` exactly on an 8-bit float cache with
     dimensions matching `kv_blocks`; dispatch metadata of size 4 (MHA) or 3
-    (MLA); MLA-only fields only on an MLA cache.
+    (MLA); MLA-only fields only on an MLA cache; static sizes that fit in
+    int64 (the product of a field's nonzero static dims, so its element
+    count and strides, and that count times the element's bytes).
   }];
   let parameters = (ins
     ArrayRefParameter<"::kvcache::abi::Field", "present fields, in ABI order">:$fields,
