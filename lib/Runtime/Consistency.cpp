@@ -77,22 +77,6 @@ std::optional<RowOffsets> readRowOffsets(const ManifestFunction &function,
            " is less than " + name + "[" + std::to_string(i - 1) +
            "] = " + std::to_string(offsets.values[i - 1]));
 
-  // The last offset is the number of packed rows: every ragged activation
-  // ([total_tokens, heads, head_dim]) must have that many.
-  int64_t totalTokens = offsets.values.back();
-  for (const ManifestArgument &other : function.arguments) {
-    bool ragged = other.kind == ArgumentKind::MemRef &&
-                  (other.operand == ArgumentOperand::Query ||
-                   other.operand == ArgumentOperand::Key ||
-                   other.operand == ArgumentOperand::Value ||
-                   other.operand == ArgumentOperand::Out);
-    if (ragged && arrays[other.index].dim(0) != totalTokens)
-      fail(name + "[" + std::to_string(offsets.values.size() - 1) +
-           "] = " + std::to_string(totalTokens) +
-           " (the total number of new tokens) but " + other.describe() +
-           " has " + std::to_string(arrays[other.index].dim(0)) +
-           " rows (dim 0)");
-  }
   return offsets;
 }
 
@@ -110,6 +94,29 @@ struct PageUse {
            std::to_string(request) + ", " + std::to_string(column) + "])";
   }
 };
+
+/// The last offset is the number of packed rows: every argument feeding a
+/// ragged operand must have that many. Checked after the batch sizes, so
+/// that offsets of the wrong length say so first.
+void checkRaggedRows(const ManifestFunction &function,
+                     const std::vector<Array> &arrays,
+                     const RowOffsets &offsets) {
+  const std::string &name = offsets.argument->name;
+  int64_t totalTokens = offsets.values.back();
+  for (const ManifestArgument &other : function.arguments) {
+    bool ragged = other.kind == ArgumentKind::MemRef &&
+                  (other.operand == ArgumentOperand::Query ||
+                   other.operand == ArgumentOperand::Key ||
+                   other.operand == ArgumentOperand::Value ||
+                   other.operand == ArgumentOperand::Out);
+    if (ragged && arrays[other.index].dim(0) != totalTokens)
+      fail(name + "[" + std::to_string(offsets.values.size() - 1) +
+           "] = " + std::to_string(totalTokens) +
+           " (the total number of new tokens) but " + other.describe() +
+           " has " + std::to_string(arrays[other.index].dim(0)) +
+           " rows (dim 0)");
+  }
+}
 
 /// A page the call writes may be used by no other (request, page column):
 /// two stores into one slot race, and a store into a page another request
@@ -322,6 +329,8 @@ void checkCacheConsistency(const ManifestFunction &function,
   }
   for (const auto &key : order)
     checkGroup(groups[key], arrays, offsets, stores);
+  if (offsets)
+    checkRaggedRows(function, arrays, *offsets);
 }
 
 } // namespace kvcache::runtime

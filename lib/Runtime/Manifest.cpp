@@ -59,8 +59,11 @@ public:
 
   [[noreturn]] void failAt(const JsonValue &at,
                            const std::string &problem) const {
-    throw BundleError(std::string(source) + ": " + at.location().str() + ": " +
-                      context + ": " + problem);
+    // Names and values from the file are printed escaped (a NUL would cut
+    // the message short).
+    throw BundleError(printable(std::string(source) + ": " +
+                                at.location().str() + ": " + context + ": " +
+                                problem));
   }
 
   const JsonValue &required(std::string_view key, JsonValue::Kind kind) const {

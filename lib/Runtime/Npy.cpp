@@ -30,8 +30,10 @@ struct Preamble {
   size_t headerLength;
 };
 
+/// Every message goes through here: what a file holds is printed escaped
+/// (a NUL in a descr would cut the message short).
 [[noreturn]] void fail(std::string_view source, const std::string &problem) {
-  throw InputError(std::string(source) + ": " + problem);
+  throw InputError(printable(std::string(source) + ": " + problem));
 }
 
 /// Reads the magic, version and header length from the first bytes of a
@@ -175,17 +177,9 @@ private:
     std::string_view header = text.substr(0, 200);
     while (!header.empty() && (header.back() == ' ' || header.back() == '\n'))
       header.remove_suffix(1);
-    // Corrupt bytes show as \xNN, not raw.
-    std::string shown;
-    for (char c : header) {
-      unsigned char byte = static_cast<unsigned char>(c);
-      static const char hex[] = "0123456789abcdef";
-      if (byte >= 0x20 && byte < 0x7f)
-        shown += c;
-      else
-        shown += std::string("\\x") + hex[byte >> 4] + hex[byte & 15];
-    }
-    fail(source, "malformed .npy header (" + problem + "): " + shown);
+    // Corrupt bytes show as \xNN, not raw (fail escapes them).
+    fail(source,
+         "malformed .npy header (" + problem + "): " + std::string(header));
   }
 
   char peek() const { return pos < text.size() ? text[pos] : '\0'; }
@@ -338,6 +332,12 @@ Array readNpy(const std::string &path) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored))
     fail(path, "is a directory, not an .npy file");
+  // Opening a FIFO would block until a writer comes; a device never ends.
+  std::filesystem::file_status status = std::filesystem::status(path, ignored);
+  if (std::filesystem::exists(status) &&
+      !std::filesystem::is_regular_file(status))
+    fail(path, "is not a regular file (a FIFO, socket or device); inputs are "
+               ".npy files");
   std::ifstream file(path, std::ios::binary);
   if (!file)
     fail(path, std::string("cannot open: ") + std::strerror(errno));

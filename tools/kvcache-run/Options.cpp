@@ -15,6 +15,25 @@ namespace kvcache::run {
 
 using runtime::InputError;
 
+std::optional<int> cudaOrdinal(const std::string &device) {
+  if (device == "cpu")
+    return std::nullopt;
+  if (device == "cuda")
+    return 0;
+  bool digits = device.size() > 5 && device.compare(0, 5, "cuda:") == 0 &&
+                device.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (!digits)
+    throw InputError("--device must be cpu, cuda or cuda:N, got '" + device +
+                     "'");
+  // Any ordinal the driver might have; the driver says how many it has.
+  errno = 0;
+  unsigned long long ordinal = std::strtoull(device.c_str() + 5, nullptr, 10);
+  if (errno == ERANGE || ordinal > 0x7fffffffull)
+    throw InputError("--device '" + device +
+                     "': a CUDA device ordinal is at most 2147483647");
+  return static_cast<int>(ordinal);
+}
+
 const char *usage() {
   return R"(usage:
   kvcache-run DIR [--entry NAME] --inputs IN --outputs OUT
@@ -315,12 +334,7 @@ const std::string *find(const RawCommandLine &raw, Option option) {
 /// --device: cpu, cuda or cuda:N. Checked here so that a misspelling is a
 /// usage error whatever the bundle.
 std::string deviceOption(const std::string &device) {
-  bool ordinal = device.size() > 5 && device.size() <= 9 &&
-                 device.compare(0, 5, "cuda:") == 0 &&
-                 device.find_first_not_of("0123456789", 5) == std::string::npos;
-  if (device != "cpu" && device != "cuda" && !ordinal)
-    throw InputError("--device must be cpu, cuda or cuda:N, got '" + device +
-                     "'");
+  cudaOrdinal(device); // Throws when malformed.
   return device;
 }
 

@@ -33,6 +33,10 @@ struct BenchOptions {
   std::optional<uint64_t> copyBytes;
 };
 
+/// The CUDA ordinal of a --device value ("cuda" is 0, "cuda:N" is N), or
+/// nothing for "cpu"; throws InputError for anything else.
+std::optional<int> cudaOrdinal(const std::string &device);
+
 struct RunOptions {
   std::string bundleDir;
   /// The function to call; may be omitted when the bundle has one.

@@ -74,16 +74,8 @@ struct DeviceChoice {
 };
 
 DeviceChoice parseDevice(const std::string &device) {
-  if (device == "cpu")
-    return {};
-  if (device == "cuda")
-    return {true, 0};
-  if (device.compare(0, 5, "cuda:") == 0 && device.size() > 5 &&
-      device.size() <= 9 &&
-      device.find_first_not_of("0123456789", 5) == std::string::npos)
-    return {true, std::stoi(device.substr(5))};
-  throw InputError("--device must be cpu, cuda or cuda:N, got '" + device +
-                   "'");
+  std::optional<int> ordinal = cudaOrdinal(device);
+  return ordinal ? DeviceChoice{true, *ordinal} : DeviceChoice{};
 }
 
 int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,

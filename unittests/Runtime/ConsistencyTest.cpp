@@ -184,6 +184,13 @@ TEST_F(Consistency, WithoutRowOffsetsOnlyCachedPositionsCount) {
                      "(total_num_pages = 8) but request 0 uses position 4");
 }
 
+TEST_F(Consistency, OffsetsOfBatchEntriesSaySo) {
+  // One entry short: the length is the problem, not the rows it ends at.
+  arrays[6] = int32s({2}, {0, 1});
+  EXPECT_EQ(check(), "'input_row_offsets' has 2 entries, expected batch + 1 = "
+                     "3 (batch = 2 entries in 'cache_lengths')");
+}
+
 TEST_F(Consistency, RowOffsetsAreFoundByOperandNotName) {
   function.arguments[6].name = "row_offsets";
   setInt32(6, 0, 1);

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -206,6 +209,33 @@ TEST(Npy, Errors) {
   EXPECT_NE(errorOf(npyFile(f4 + "'shape': (4611686018427387904, 8), }", ""))
                 .find("is too large"),
             std::string::npos);
+}
+
+TEST(Npy, ControlBytesInTheHeaderAreEscaped) {
+  // A NUL inside the descr used to end the message there.
+  std::string descr = "'descr': '<f";
+  descr += '\0';
+  descr += "\x01', ";
+  std::string message =
+      errorOf(npyFile("{" + descr + "'fortran_order': False, 'shape': (2,), }",
+                      std::string(8, '\0')));
+  EXPECT_NE(message.find("'<f\\x00\\x01'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\0'), std::string::npos);
+}
+
+TEST(Npy, FifoIsAnErrorNotAHang) {
+  std::string path = ::testing::TempDir() + "/npy_fifo.npy";
+  ::unlink(path.c_str());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  try {
+    readNpy(path);
+    ADD_FAILURE() << "expected an error";
+  } catch (const InputError &error) {
+    EXPECT_NE(std::string(error.what()).find("is not a regular file"),
+              std::string::npos)
+        << error.what();
+  }
+  ::unlink(path.c_str());
 }
 
 TEST(Npy, DirectoryIsAnError) {

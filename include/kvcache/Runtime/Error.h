@@ -14,6 +14,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace kvcache::runtime {
 
@@ -42,6 +43,10 @@ class DeviceError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
+
+/// `text` for a message: control bytes (NUL included, which would cut the
+/// message short, and DEL) as \xNN; everything else, UTF-8 included, stays.
+std::string printable(std::string_view text);
 
 } // namespace kvcache::runtime
 
