@@ -7,8 +7,12 @@
 #include "kvcache/Runtime/CudaRuntime.h"
 #include "kvcache/Runtime/DeviceArguments.h"
 #include "kvcache/Runtime/Error.h"
+#include "kvcache/Runtime/InputFault.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
 
 using namespace kvcache::runtime;
 using namespace kvcache::runtime::testing;
@@ -193,6 +197,86 @@ TEST_F(CudaRuntimeTest, WorkspaceFailureIsLatched) {
   EXPECT_EQ(failure->entryPoint, "kvcache_runtime_workspace");
   EXPECT_NE(failure->message().find("CUDA_ERROR_OUT_OF_MEMORY"),
             std::string::npos);
+}
+
+uint64_t readWord(uint64_t address) {
+  uint64_t word = 0;
+  std::memcpy(&word, reinterpret_cast<const void *>(address), sizeof word);
+  return word;
+}
+
+void writeWord(uint64_t address, uint64_t word) {
+  std::memcpy(reinterpret_cast<void *>(address), &word, sizeof word);
+}
+
+/// kvcache_runtime_error_word: one 8-byte device word, zeroed, allocated at
+/// the first call and reused.
+TEST_F(CudaRuntimeTest, FaultWordIsAllocatedOnceAndZeroed) {
+  takeInputFault();
+  setGlobalCudaRuntime(&runtime);
+  uint64_t word = kvcache_runtime_error_word();
+  setGlobalCudaRuntime(nullptr);
+  ASSERT_NE(word, 0u);
+  EXPECT_EQ(word % 8, 0u);
+  EXPECT_EQ(runtime.errorWord(), word);
+  EXPECT_EQ(mock.count("cuMemAlloc"), 1);
+  EXPECT_EQ(readWord(word), 0u);
+  EXPECT_FALSE(runtime.takeFailure());
+  EXPECT_FALSE(takeInputFault());
+}
+
+/// A kernel's fault word becomes an InputFault when the failure latch is
+/// taken, and is cleared for the next call.
+TEST_F(CudaRuntimeTest, FaultWordIsTakenAsAnInputFault) {
+  takeInputFault();
+  uint64_t word = runtime.errorWord();
+  ASSERT_NE(word, 0u);
+  // What a kernel's atomic max leaves for (request 3, position 17) after
+  // one for (5, 2): the smallest pair.
+  writeWord(word, std::max(kvcache::abi::encodeFaultWord(5, 2),
+                           kvcache::abi::encodeFaultWord(3, 17)));
+  int syncsBefore = mock.count("cuStreamSynchronize");
+  EXPECT_FALSE(runtime.takeFailure());
+  EXPECT_GT(mock.count("cuStreamSynchronize"), syncsBefore);
+  EXPECT_EQ(mock.count("cuMemcpyDtoHAsync"), 1);
+  std::optional<InputFault> fault = takeInputFault();
+  ASSERT_TRUE(fault);
+  EXPECT_EQ(fault->fault, kvcache::abi::Fault::PageOutOfRange);
+  EXPECT_EQ(fault->a, 3);
+  EXPECT_EQ(fault->b, 17);
+  EXPECT_EQ(fault->c, -1);
+  EXPECT_EQ(fault->d, -1);
+  EXPECT_EQ(fault->message(),
+            "lookup_table gives request 3 at position 17 page id (unknown), "
+            "past the pool's last page: total_num_pages (kv_blocks dim 0) "
+            "bounds it; keys of such a page contribute nothing");
+  // Cleared: the next call starts without a fault.
+  EXPECT_EQ(readWord(word), 0u);
+  EXPECT_FALSE(runtime.takeFailure());
+  EXPECT_FALSE(takeInputFault());
+}
+
+/// A fault word that cannot be read back is a device failure, not a
+/// silent success.
+TEST_F(CudaRuntimeTest, UnreadableFaultWordIsLatched) {
+  takeInputFault();
+  uint64_t word = runtime.errorWord();
+  ASSERT_NE(word, 0u);
+  mock.failures["cuMemcpyDtoHAsync"] = CUDA_ERROR_ILLEGAL_ADDRESS;
+  std::optional<CudaFailure> failure = runtime.takeFailure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->entryPoint, "kvcache_runtime_error_word");
+  EXPECT_EQ(failure->driverCall, "cuMemcpyDtoHAsync");
+  EXPECT_FALSE(takeInputFault());
+}
+
+TEST_F(CudaRuntimeTest, FaultWordAllocationFailureIsLatched) {
+  mock.failures["cuMemAlloc"] = CUDA_ERROR_OUT_OF_MEMORY;
+  EXPECT_EQ(runtime.errorWord(), 0u);
+  std::optional<CudaFailure> failure = runtime.takeFailure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->entryPoint, "kvcache_runtime_error_word");
+  EXPECT_EQ(failure->driverCall, "cuMemAlloc");
 }
 
 TEST(CudaRuntime, NoDeviceIsUnavailable) {

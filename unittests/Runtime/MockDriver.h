@@ -13,6 +13,8 @@
 
 #include "kvcache/Runtime/CudaDriver.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -237,8 +239,12 @@ inline CUresult memsetD8Async(CUdeviceptr destination, unsigned char value,
 inline CUresult memsetD16Async(CUdeviceptr, unsigned short, size_t, CUstream) {
   return m().call("cuMemsetD16Async");
 }
-inline CUresult memsetD32Async(CUdeviceptr, unsigned, size_t, CUstream) {
-  return m().call("cuMemsetD32Async");
+inline CUresult memsetD32Async(CUdeviceptr destination, unsigned value,
+                               size_t count, CUstream) {
+  CUresult result = m().call("cuMemsetD32Async");
+  if (result == CUDA_SUCCESS)
+    std::fill_n(reinterpret_cast<uint32_t *>(destination), count, value);
+  return result;
 }
 inline CUresult memHostRegister(void *, size_t, unsigned) {
   return m().call("cuMemHostRegister");

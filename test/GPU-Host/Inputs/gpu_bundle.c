@@ -24,6 +24,10 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t paramsCount);
 int32_t kvcache_runtime_num_sms(void);
 uint64_t kvcache_runtime_workspace(uint64_t bytes);
+uint64_t kvcache_runtime_error_word(void);
+void kvcache_runtime_raise(int32_t fault, int64_t a, int64_t b, int64_t c,
+                           int64_t d);
+void mgpuMemcpy(void *destination, void *source, size_t bytes, void *stream);
 
 /* The kernels' PTX, the text of gpu_bundle.ptx (PTX_FILE), which the
  * stand-in libcuda reads parameter lists from; a real bundle embeds a cubin.
@@ -129,4 +133,24 @@ void kvcache_entry_zero_grid(void **args) {
   void *params[11];
   describe(params, in, out, &n);
   launch("scale", 0, params, 11);
+}
+
+/* What a kernel that reads a page id off the pool leaves in the runtime's
+ * fault word: ~((request << 32) | position), here request 2, position 40
+ * (include/kvcache/ABI/RuntimeHooks.h), written by a copy as no kernel
+ * runs on the stand-in. The launch itself succeeds. */
+void kvcache_entry_fault_word(void **args) {
+  kvcache_entry_ok(args);
+  uint64_t word = ~(((uint64_t)2 << 32) | 40);
+  void *stream = mgpuStreamCreate();
+  mgpuMemcpy((void *)(uintptr_t)kvcache_runtime_error_word(), &word,
+             sizeof word, stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+}
+
+/* The host code's guard: layer 7 of a 4-layer cache (abi::Fault 1). */
+void kvcache_entry_raise(void **args) {
+  kvcache_entry_ok(args);
+  kvcache_runtime_raise(1, 7, 4, -1, -1);
 }
