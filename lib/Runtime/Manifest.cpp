@@ -381,6 +381,16 @@ Manifest parseManifest(std::string_view text, std::string_view source) {
   ObjectReader reader(root, "manifest", source);
   Manifest manifest;
   manifest.format = reader.integer("format");
+  // Format 1 has no "operand": its argument checks would have to guess
+  // operands from names and ranks, which is what format 2 ended. Such a
+  // bundle is refused with what to do, never run half-checked.
+  if (manifest.format == 1)
+    reader.failAt(reader.member("format"),
+                  "manifest format 1 is no longer read (this runtime reads "
+                  "format " +
+                      std::to_string(kManifestFormat) +
+                      ", which says which compute-op operand each argument "
+                      "feeds); recompile the bundle with kvcache-compile");
   if (manifest.format != kManifestFormat)
     reader.failAt(reader.member("format"), "unsupported manifest format " +
                                                std::to_string(manifest.format) +

@@ -136,8 +136,14 @@ TEST(Manifest, TopLevelErrors) {
             "array");
   EXPECT_EQ(
       errorOf(replaced(validManifest(), "\"format\": 2", "\"format\": 1")),
+      "m.json: line 1, column 12: manifest: manifest format 1 is no longer "
+      "read (this runtime reads format 2, which says which compute-op "
+      "operand each argument feeds); recompile the bundle with "
+      "kvcache-compile");
+  EXPECT_EQ(
+      errorOf(replaced(validManifest(), "\"format\": 2", "\"format\": 3")),
       "m.json: line 1, column 12: manifest: unsupported manifest "
-      "format 1 (this runtime reads format 2)");
+      "format 3 (this runtime reads format 2)");
   EXPECT_EQ(
       errorOf(replaced(validManifest(), "\"format\": 2", "\"format\": \"2\"")),
       "m.json: line 1, column 12: manifest: \"format\" must be an "
