@@ -86,43 +86,39 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
       firstPage, endPage, windowPages, state,
       [&](Value window, ValueRange values) {
         Value column = e.add(window, frame.tid);
-        if (!shape.pageGuard) {
+        Value staging = e.ult(frame.tid, e.sub(endPage, window));
+        Value windowOffPool = falseValue;
+        if (shape.pageGuard) {
+          Value offPool = e.ifThenElse(
+              staging, {e.b.getI1Type()},
+              [&]() -> SmallVector<Value> {
+                Value id = e.loadUnsigned(frame.arg(kDecodeLookupTable),
+                                          {frame.request, column});
+                Value onPool = e.ult(id, numPages);
+                e.store(arith::IndexCastOp::create(
+                            e.b, e.loc, e.b.getI32Type(),
+                            e.select(onPool, id, e.index(kOffPoolPage))),
+                        frame.pageIds, frame.tid);
+                return {e.cmp(arith::CmpIPredicate::eq, onPool, falseValue)};
+              },
+              [&]() -> SmallVector<Value> { return {falseValue}; })[0];
+          e.ifThen(offPool, [&] {
+            // The first key of the page this CTA reads.
+            Value position = e.maxU(frame.splitBegin, e.mul(column, pageSize));
+            e.recordPageFault(frame.arg(kDecodeFaultWord), frame.request,
+                              position);
+          });
+          // One barrier publishes the ids and ORs the faults over the CTA.
+          windowOffPool = e.barrierOr(offPool);
+        } else {
           // Unchecked (to measure what the check costs): ids as they are.
-          e.ifThen(e.ult(frame.tid, e.sub(endPage, window)), [&] {
+          e.ifThen(staging, [&] {
             e.store(
                 e.load(frame.arg(kDecodeLookupTable), {frame.request, column}),
                 frame.pageIds, frame.tid);
           });
           e.barrier();
-          Value windowBegin = e.maxU(frame.splitBegin, e.mul(window, pageSize));
-          Value windowEnd =
-              e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
-          SmallVector<Value> result =
-              body(window, windowBegin, windowEnd, falseValue, values);
-          e.barrier();
-          return result;
         }
-        Value offPool = e.ifThenElse(
-            e.ult(frame.tid, e.sub(endPage, window)), {e.b.getI1Type()},
-            [&]() -> SmallVector<Value> {
-              Value id = e.loadUnsigned(frame.arg(kDecodeLookupTable),
-                                        {frame.request, column});
-              Value onPool = e.ult(id, numPages);
-              e.store(arith::IndexCastOp::create(
-                          e.b, e.loc, e.b.getI32Type(),
-                          e.select(onPool, id, e.index(kOffPoolPage))),
-                      frame.pageIds, frame.tid);
-              return {e.cmp(arith::CmpIPredicate::eq, onPool, falseValue)};
-            },
-            [&]() -> SmallVector<Value> { return {falseValue}; })[0];
-        e.ifThen(offPool, [&] {
-          // The first key of the page this CTA reads.
-          Value position = e.maxU(frame.splitBegin, e.mul(column, pageSize));
-          e.recordPageFault(frame.arg(kDecodeFaultWord), frame.request,
-                            position);
-        });
-        // One barrier publishes the ids and ORs the faults over the CTA.
-        Value windowOffPool = e.barrierOr(offPool);
         Value windowBegin = e.maxU(frame.splitBegin, e.mul(window, pageSize));
         Value windowEnd =
             e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
