@@ -2,6 +2,8 @@
 
 #include "BundleFlow.h"
 
+#include "mlir/IR/SymbolTable.h"
+
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -82,4 +84,16 @@ kvcache::checkBundleUsers(ModuleOp module, StringRef pass,
     return WalkResult::advance();
   });
   return failure(result.wasInterrupted());
+}
+
+std::optional<kvcache::SymbolUsers>
+kvcache::collectSymbolUsers(mlir::ModuleOp module) {
+  std::optional<mlir::SymbolTable::UseRange> uses =
+      mlir::SymbolTable::getSymbolUses(&module.getBodyRegion());
+  if (!uses)
+    return std::nullopt;
+  SymbolUsers users;
+  for (const mlir::SymbolTable::SymbolUse &use : *uses)
+    users[use.getSymbolRef().getRootReference()].push_back(use.getUser());
+  return users;
 }

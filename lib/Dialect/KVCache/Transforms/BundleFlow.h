@@ -11,6 +11,9 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <optional>
 
 namespace kvcache {
 
@@ -32,6 +35,15 @@ mlir::LogicalResult checkBundleUsers(
     mlir::ModuleOp module, llvm::StringRef pass,
     llvm::function_ref<bool(mlir::Operation *)> isKnown,
     llvm::function_ref<void(mlir::Operation *)> onBundleUser = nullptr);
+
+/// The ops of `module` that reference each of its symbols (by root name),
+/// found in one walk of the module's symbol uses; nothing when those uses
+/// cannot all be seen (an unknown op that may be a symbol table). Unlike
+/// mlir::SymbolUserMap it resolves no reference, which crashes on some
+/// unregistered ops in LLVM 22.
+using SymbolUsers =
+    llvm::DenseMap<mlir::StringAttr, llvm::SmallVector<mlir::Operation *>>;
+std::optional<SymbolUsers> collectSymbolUsers(mlir::ModuleOp module);
 
 } // namespace kvcache
 

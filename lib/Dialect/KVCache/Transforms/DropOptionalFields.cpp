@@ -78,7 +78,7 @@ struct DropOptionalFieldsPass
 
 private:
   LogicalResult parseForcedDrops();
-  bool isPinnedFunction(func::FuncOp func, const SymbolUserMap *users);
+  bool isPinnedFunction(func::FuncOp func, const SymbolUsers *users);
 
   FieldSet forced; ///< Dropped everywhere (`fields=`, `kernel-abi`).
 };
@@ -110,14 +110,14 @@ LogicalResult DropOptionalFieldsPass::parseForcedDrops() {
 /// `users` is null when the module's symbol uses cannot all be seen (an
 /// unknown op that may be a symbol table), which pins every function.
 bool DropOptionalFieldsPass::isPinnedFunction(func::FuncOp func,
-                                              const SymbolUserMap *users) {
+                                              const SymbolUsers *users) {
   if (func.isExternal())
     return true;
   if (func.isPublic() && !publicFunctions)
     return true;
   if (!users)
     return true;
-  return llvm::any_of(users->getUsers(func),
+  return llvm::any_of(users->lookup(func.getSymNameAttr()),
                       [](Operation *user) { return !isa<func::CallOp>(user); });
 }
 
@@ -167,10 +167,7 @@ void DropOptionalFieldsPass::runOnOperation() {
 
   // One map of every symbol's users, built once: asking each function for
   // its uses walks the whole module per function.
-  SymbolTableCollection symbolTables;
-  std::optional<SymbolUserMap> users;
-  if (SymbolTable::getSymbolUses(module))
-    users.emplace(symbolTables, module);
+  std::optional<SymbolUsers> users = collectSymbolUsers(module);
   llvm::DenseMap<StringAttr, func::FuncOp> functions;
   llvm::DenseMap<Operation *, bool> pinnedFunction;
   for (auto func : module.getOps<func::FuncOp>()) {

@@ -223,10 +223,7 @@ struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
     llvm::DenseMap<StringAttr, SmallVector<Run>> packed;
     // Every symbol's users, found once for the whole module. Without them
     // (an unknown op that may be a symbol table) no reference is checked.
-    SymbolTableCollection symbolTables;
-    std::optional<SymbolUserMap> users;
-    if (SymbolTable::getSymbolUses(module))
-      users.emplace(symbolTables, module);
+    std::optional<SymbolUsers> users = collectSymbolUsers(module);
     for (auto func : module.getOps<func::FuncOp>()) {
       SmallVector<Run> runs;
       if (failed(collectRuns(func, runs)))
@@ -236,7 +233,7 @@ struct PackInputsPass : public kvcache::impl::PackInputsBase<PackInputsPass> {
       // Calls are rewritten to pack their operands; any other reference would
       // be left with the flat signature.
       if (users)
-        for (Operation *user : users->getUsers(func)) {
+        for (Operation *user : users->lookup(func.getSymNameAttr())) {
           if (isa<func::CallOp>(user))
             continue;
           user->emitOpError()
