@@ -73,8 +73,9 @@ if os.path.exists(os.path.join(config.kvcache_obj_root, "fake-cuda",
     config.available_features.add("gpu-sim")
 
 # `valgrind`: memory-error checks of CPU bundles' generated code, which no
-# sanitizer instruments (scripts/setup.sh installs it).
-if shutil.which("valgrind"):
+# sanitizer instruments (scripts/setup.sh installs it). Not in the ASan
+# build: an ASan-instrumented kvcache-run does not run under valgrind.
+if shutil.which("valgrind") and not config.kvcache_sanitize:
     config.available_features.add("valgrind")
 
 # `kvcache-gpu-bundles`: kvcache-compile --target=sm_90a can write a bundle,
