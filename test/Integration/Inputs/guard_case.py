@@ -95,8 +95,9 @@ def make_inputs(a, rng, layer):
         "out": np.zeros_like(q)}
 
 
-def reference(a, inputs, context, skipped):
-    """Store then attention in float64, keys on `skipped` pages left out."""
+def reference(a, inputs, context):
+    """Store then attention in float64, rows and keys whose page id is off
+    the pool left out."""
     p, group = a.page_size, a.q_heads // a.kv_heads
     blocks = inputs["kv_blocks"].copy()
     table = inputs["lookup_table"]
@@ -188,8 +189,9 @@ def main():
     if not page_case:
         return
     # The call failed, and the outputs it wrote show what the kernels did:
-    # the store skipped nothing, attention left the off-pool page's keys out.
-    blocks, out = reference(a, inputs, context, skipped=None)
+    # the store skipped only rows for a page off the pool, attention only
+    # such a page's keys.
+    blocks, out = reference(a, inputs, context)
     got_blocks = np.load(os.path.join(out_dir, "kv_blocks.npy"))
     got_out = to_f32(np.load(os.path.join(out_dir, "out.npy")), a.dtype)
     print("cache after store matches:",
