@@ -45,6 +45,17 @@ config.substitutions.append(("%kvcache_obj", config.kvcache_obj_root))
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
 config.substitutions.append(("%python", python))
 
+# The Python package from the build tree: %kvcache_python runs Debian's
+# python3 with build/python on PYTHONPATH. In the sanitizer build the
+# package's libKVCacheRuntime.so needs the ASan runtime loaded first, as the
+# stock mlir-opt above does (CPython's own allocations are not ours to
+# leak-check).
+kvcache_python = f"env PYTHONPATH={os.path.join(config.kvcache_obj_root, 'python')}"
+if config.kvcache_sanitize:
+    kvcache_python += (f" LD_PRELOAD={libasan}"
+                       " ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0")
+config.substitutions.append(("%kvcache_python", f"{kvcache_python} {python}"))
+
 # CUDA's PTX assembler, for the tests that assemble generated kernels: the
 # feature `ptxas` and the substitution %ptxas. Without it those tests report
 # UNSUPPORTED rather than passing silently.

@@ -10,13 +10,14 @@
 namespace kvcache::runtime {
 
 void Array::Free::operator()(uint8_t *pointer) const {
-  ::operator delete(pointer, std::align_val_t(kAlignment));
+  if (owned)
+    ::operator delete(pointer, std::align_val_t(kAlignment));
 }
 
 Array::Array() : Array(DType::float32(), {0}) {}
 
-Array::Array(DType dtype, std::vector<int64_t> shape)
-    : type(dtype), dims(std::move(shape)) {
+void Array::setShape(std::vector<int64_t> shape) {
+  dims = std::move(shape);
   const int64_t maxBytes = std::numeric_limits<int64_t>::max() / 2;
   int64_t count = 1;
   for (int64_t dim : dims) {
@@ -31,6 +32,10 @@ Array::Array(DType dtype, std::vector<int64_t> shape)
     throw InputError("array of shape " + formatShape(dims) + " is too large");
   elements = count;
   bytes = static_cast<size_t>(count) * type.itemSize;
+}
+
+Array::Array(DType dtype, std::vector<int64_t> shape) : type(dtype) {
+  setShape(std::move(shape));
   // Round up so that the allocation is never empty and whole cache lines.
   size_t allocated = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (allocated == 0)
@@ -38,6 +43,18 @@ Array::Array(DType dtype, std::vector<int64_t> shape)
   storage.reset(static_cast<uint8_t *>(
       ::operator new(allocated, std::align_val_t(kAlignment))));
   std::memset(storage.get(), 0, allocated);
+}
+
+Array Array::borrow(DType dtype, std::vector<int64_t> shape, void *data) {
+  if (!data)
+    throw InputError("a borrowed array of shape " + formatShape(shape) +
+                     " has no data (a null pointer)");
+  Array view(DType::uint8(), {0});
+  view.type = dtype;
+  view.setShape(std::move(shape));
+  view.storage = std::unique_ptr<uint8_t[], Free>(static_cast<uint8_t *>(data),
+                                                  Free(/*owned=*/false));
+  return view;
 }
 
 Array Array::clone() const {

@@ -11,6 +11,7 @@
 #include "kvcache/Runtime/Error.h"
 #include "kvcache/Runtime/InputFault.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <limits>
@@ -25,6 +26,13 @@ namespace {
 /// entry points may be called from any thread, and cuCtxSetCurrent is
 /// needed once per thread, not per call.
 thread_local CUcontext currentContext = nullptr;
+
+/// The call this thread is making under a CallScope, if any.
+thread_local CallContext *activeCall = nullptr;
+
+/// Whether the host code is only being measured: nothing reaches the
+/// device.
+bool measuring() { return activeCall && activeCall->measure; }
 
 /// Device memory the runtime hands out is rounded up to this; it is also
 /// cuMemAlloc's alignment, more than the 16 bytes the kernels need.
@@ -81,6 +89,12 @@ std::optional<std::string> targetMismatch(const std::string &target,
          std::to_string(device.ordinal) + " (" + device.name + ") is " +
          device.chip();
 }
+
+CallScope::CallScope(CallContext &call) : previous(activeCall) {
+  activeCall = &call;
+}
+
+CallScope::~CallScope() { activeCall = previous; }
 
 std::string CudaFailure::message() const {
   std::string text = entryPoint;
@@ -168,6 +182,11 @@ CudaRuntime::~CudaRuntime() {
 //===----------------------------------------------------------------------===//
 
 void CudaRuntime::latch(CudaFailure newFailure) {
+  if (CallContext *call = activeCall) {
+    if (!call->failure)
+      call->failure = std::move(newFailure);
+    return;
+  }
   std::lock_guard<std::mutex> lock(mutex);
   if (!failure)
     failure = std::move(newFailure);
@@ -183,36 +202,54 @@ bool CudaRuntime::ok(CUresult result, const char *entryPoint,
   return false;
 }
 
-void CudaRuntime::collectFaultWord() {
-  std::lock_guard<std::mutex> lock(workspaceMutex);
-  if (!faultWord || !makeCurrent("kvcache_runtime_error_word"))
+void CudaRuntime::collectFaultWord(CUdeviceptr word, CUstream stream) {
+  if (!word || !makeCurrent("kvcache_runtime_error_word"))
     return;
-  uint64_t word = 0;
+  uint64_t value = 0;
   const char *entryPoint = "kvcache_runtime_error_word";
-  if (!ok(api.cuMemcpyDtoHAsync(&word, faultWord, sizeof word, mainStream),
-          entryPoint, "cuMemcpyDtoHAsync") ||
-      !ok(api.cuStreamSynchronize(mainStream), entryPoint,
-          "cuStreamSynchronize") ||
-      word == 0)
+  if (!ok(api.cuMemcpyDtoHAsync(&value, word, sizeof value, stream), entryPoint,
+          "cuMemcpyDtoHAsync") ||
+      !ok(api.cuStreamSynchronize(stream), entryPoint, "cuStreamSynchronize") ||
+      value == 0)
     return;
   latchInputFault({abi::Fault::PageOutOfRange,
-                   static_cast<int64_t>(abi::faultWordRequest(word)),
-                   static_cast<int64_t>(abi::faultWordPosition(word)), -1, -1});
+                   static_cast<int64_t>(abi::faultWordRequest(value)),
+                   static_cast<int64_t>(abi::faultWordPosition(value)), -1,
+                   -1});
   // Cleared for the next call.
-  ok(api.cuMemsetD32Async(faultWord, 0, 2, mainStream), entryPoint,
-     "cuMemsetD32Async");
-  ok(api.cuStreamSynchronize(mainStream), entryPoint, "cuStreamSynchronize");
+  ok(api.cuMemsetD32Async(word, 0, 2, stream), entryPoint, "cuMemsetD32Async");
+  ok(api.cuStreamSynchronize(stream), entryPoint, "cuStreamSynchronize");
 }
 
 std::optional<CudaFailure> CudaRuntime::takeFailure() {
-  collectFaultWord();
+  {
+    std::lock_guard<std::mutex> lock(workspaceMutex);
+    collectFaultWord(faultWord, mainStream);
+  }
   std::lock_guard<std::mutex> lock(mutex);
   std::optional<CudaFailure> taken = std::move(failure);
   failure.reset();
   return taken;
 }
 
+std::optional<CudaFailure> CudaRuntime::takeFailure(CallContext &call) {
+  CallScope scope(call);
+  if (!call.measure) {
+    // A kernel's fault surfaces at the synchronisation: name the kernel
+    // launched last.
+    if (makeCurrent("mgpuStreamSynchronize"))
+      ok(api.cuStreamSynchronize(call.stream), "mgpuStreamSynchronize",
+         "cuStreamSynchronize", call.lastKernel, /*afterKernel=*/true);
+    collectFaultWord(call.faultWord, call.stream);
+  }
+  std::optional<CudaFailure> taken = std::move(call.failure);
+  call.failure.reset();
+  return taken;
+}
+
 bool CudaRuntime::hasFailure() const {
+  if (const CallContext *call = activeCall)
+    return call->failure.has_value();
   std::lock_guard<std::mutex> lock(mutex);
   return failure.has_value();
 }
@@ -343,12 +380,12 @@ void CudaRuntime::launchKernel(CUfunction function, intptr_t gridX,
   std::string name;
   int64_t expectedParams = -1;
   int32_t sharedBytesAllowed = 0;
+  // A latched failure skips later launches: they would run on the results
+  // of the one that failed.
+  if (measuring() || hasFailure())
+    return;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    // A latched failure skips later launches: they would run on the
-    // results of the one that failed.
-    if (failure)
-      return;
     name = kernelName(function);
     auto it = functions.find(function);
     if (it != functions.end()) {
@@ -392,7 +429,9 @@ void CudaRuntime::launchKernel(CUfunction function, intptr_t gridX,
     std::lock_guard<std::mutex> lock(mutex);
     functions[function].sharedBytesAllowed = sharedBytes;
   }
-  {
+  if (activeCall) {
+    activeCall->lastKernel = name;
+  } else {
     std::lock_guard<std::mutex> lock(mutex);
     lastKernel = name;
   }
@@ -408,7 +447,9 @@ void CudaRuntime::launchKernel(CUfunction function, intptr_t gridX,
 // Streams and events
 //===----------------------------------------------------------------------===//
 
-CUstream CudaRuntime::createStream() { return mainStream; }
+CUstream CudaRuntime::createStream() {
+  return activeCall ? activeCall->stream : mainStream;
+}
 
 void CudaRuntime::destroyStream(CUstream) {
   // The runtime's stream lives as long as the runtime; it never creates
@@ -417,12 +458,14 @@ void CudaRuntime::destroyStream(CUstream) {
 
 void CudaRuntime::synchronizeStream(CUstream stream) {
   // The runtime's one stream orders everything queued on it.
-  if (streamOrderedCalls && stream == mainStream)
+  if (measuring() || (streamOrderedCalls && stream == mainStream))
     return;
   if (!makeCurrent("mgpuStreamSynchronize"))
     return;
   std::string kernel;
-  {
+  if (activeCall) {
+    kernel = activeCall->lastKernel;
+  } else {
     std::lock_guard<std::mutex> lock(mutex);
     kernel = lastKernel;
   }
@@ -433,7 +476,7 @@ void CudaRuntime::synchronizeStream(CUstream stream) {
 }
 
 void CudaRuntime::streamWaitEvent(CUstream stream, CUevent event) {
-  if (makeCurrent("mgpuStreamWaitEvent"))
+  if (!measuring() && makeCurrent("mgpuStreamWaitEvent"))
     ok(api.cuStreamWaitEvent(stream, event, 0), "mgpuStreamWaitEvent",
        "cuStreamWaitEvent");
 }
@@ -455,15 +498,17 @@ void CudaRuntime::destroyEvent(CUevent event) {
 }
 
 void CudaRuntime::recordEvent(CUevent event, CUstream stream) {
-  if (makeCurrent("mgpuEventRecord"))
+  if (!measuring() && makeCurrent("mgpuEventRecord"))
     ok(api.cuEventRecord(event, stream), "mgpuEventRecord", "cuEventRecord");
 }
 
 void CudaRuntime::synchronizeEvent(CUevent event) {
-  if (!makeCurrent("mgpuEventSynchronize"))
+  if (measuring() || !makeCurrent("mgpuEventSynchronize"))
     return;
   std::string kernel;
-  {
+  if (activeCall) {
+    kernel = activeCall->lastKernel;
+  } else {
     std::lock_guard<std::mutex> lock(mutex);
     kernel = lastKernel;
   }
@@ -477,7 +522,7 @@ void CudaRuntime::synchronizeEvent(CUevent event) {
 
 void *CudaRuntime::allocate(uint64_t bytes, bool hostShared) {
   // The driver rejects empty allocations; an empty memref needs no memory.
-  if (bytes == 0 || !makeCurrent("mgpuMemAlloc"))
+  if (bytes == 0 || measuring() || !makeCurrent("mgpuMemAlloc"))
     return nullptr;
   CUdeviceptr pointer = 0;
   CUresult result =
@@ -490,14 +535,14 @@ void *CudaRuntime::allocate(uint64_t bytes, bool hostShared) {
 }
 
 void CudaRuntime::free(void *pointer) {
-  if (pointer && makeCurrent("mgpuMemFree"))
+  if (pointer && !measuring() && makeCurrent("mgpuMemFree"))
     ok(api.cuMemFree(reinterpret_cast<uintptr_t>(pointer)), "mgpuMemFree",
        "cuMemFree");
 }
 
 void CudaRuntime::copy(void *destination, const void *source, uint64_t bytes,
                        CUstream stream) {
-  if (bytes == 0 || !makeCurrent("mgpuMemcpy"))
+  if (bytes == 0 || measuring() || !makeCurrent("mgpuMemcpy"))
     return;
   // Unified addressing: the driver tells host from device pointers.
   ok(api.cuMemcpyAsync(reinterpret_cast<uintptr_t>(destination),
@@ -507,7 +552,7 @@ void CudaRuntime::copy(void *destination, const void *source, uint64_t bytes,
 
 void CudaRuntime::memset32(void *destination, uint32_t value, uint64_t count,
                            CUstream stream) {
-  if (count && makeCurrent("mgpuMemset32"))
+  if (count && !measuring() && makeCurrent("mgpuMemset32"))
     ok(api.cuMemsetD32Async(reinterpret_cast<uintptr_t>(destination), value,
                             count, stream),
        "mgpuMemset32", "cuMemsetD32Async");
@@ -515,7 +560,7 @@ void CudaRuntime::memset32(void *destination, uint32_t value, uint64_t count,
 
 void CudaRuntime::memset16(void *destination, uint16_t value, uint64_t count,
                            CUstream stream) {
-  if (count && makeCurrent("mgpuMemset16"))
+  if (count && !measuring() && makeCurrent("mgpuMemset16"))
     ok(api.cuMemsetD16Async(reinterpret_cast<uintptr_t>(destination), value,
                             count, stream),
        "mgpuMemset16", "cuMemsetD16Async");
@@ -542,6 +587,8 @@ void CudaRuntime::setDefaultDevice(int32_t ordinal) {
 }
 
 uint64_t CudaRuntime::errorWord() {
+  if (activeCall)
+    return activeCall->faultWord;
   std::lock_guard<std::mutex> lock(workspaceMutex);
   if (faultWord)
     return faultWord;
@@ -563,6 +610,18 @@ uint64_t CudaRuntime::errorWord() {
 }
 
 uint64_t CudaRuntime::workspace(uint64_t bytes) {
+  if (CallContext *call = activeCall) {
+    call->workspaceAsked = std::max(call->workspaceAsked, bytes);
+    if (call->measure || bytes <= call->workspaceBytes)
+      return call->workspace;
+    latch({"kvcache_runtime_workspace", "", false, "", CUDA_SUCCESS,
+           "the call needs " + std::to_string(bytes) +
+               " bytes of workspace past the fault word, the caller's "
+               "workspace leaves " +
+               std::to_string(call->workspaceBytes) +
+               " (kvcache_call_workspace_bytes says how many to give)"});
+    return 0;
+  }
   std::lock_guard<std::mutex> lock(workspaceMutex);
   if (bytes <= workspaceBytes)
     return workspaceBuffer;
@@ -599,6 +658,13 @@ uint64_t CudaRuntime::workspace(uint64_t bytes) {
 void CudaRuntime::check(CUresult result, const std::string &call) const {
   if (result != CUDA_SUCCESS)
     throw DeviceError(call + " failed: " + describeResult(api, result));
+}
+
+void CudaRuntime::makeCurrentOrThrow() {
+  if (currentContext == context)
+    return;
+  check(api.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  currentContext = context;
 }
 
 CUdeviceptr CudaRuntime::allocateDevice(size_t bytes, const std::string &what) {

@@ -8,15 +8,16 @@
 
 #include "kvcache/Runtime/InputFault.h"
 
-#include <mutex>
 #include <utility>
 
 using namespace kvcache;
 using namespace kvcache::runtime;
 
 namespace {
-std::mutex faultMutex;
-std::optional<InputFault> latched;
+/// Per thread: a call's host code raises on the thread that calls the entry
+/// (CPU bundles run their loops there, GPU host code reads the fault word
+/// there), so calls on two threads keep their faults apart.
+thread_local std::optional<InputFault> latched;
 } // namespace
 
 std::string InputFault::message() const {
@@ -47,7 +48,6 @@ std::string InputFault::message() const {
 }
 
 void kvcache::runtime::latchInputFault(const InputFault &fault) {
-  std::lock_guard<std::mutex> lock(faultMutex);
   // Page faults keep the smallest (request, position), whoever found it
   // first: what a GPU call's fault word keeps too.
   bool smallerPage =
@@ -59,7 +59,6 @@ void kvcache::runtime::latchInputFault(const InputFault &fault) {
 }
 
 std::optional<InputFault> kvcache::runtime::takeInputFault() {
-  std::lock_guard<std::mutex> lock(faultMutex);
   std::optional<InputFault> taken = latched;
   latched.reset();
   return taken;

@@ -4,7 +4,9 @@
 // cache manager emits and what an entry point's memref descriptors point at.
 // Storage is 64-byte aligned (kernels may use wide vector loads) and never
 // null, even for an empty array, because a memref descriptor's pointers must
-// be valid.
+// be valid. A borrowed array (Array::borrow) is a view of a caller's memory
+// instead, host or device: the C runtime API binds arguments that way,
+// without a copy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,11 @@ public:
   /// A zero-filled array. Throws InputError when a dim is negative or the
   /// byte size overflows.
   Array(DType dtype, std::vector<int64_t> shape);
+
+  /// A view of `data` (not owned, never freed by the array), e.g. a
+  /// caller's buffer or a device address that only a kernel dereferences.
+  /// Throws InputError as the constructor does; `data` must not be null.
+  static Array borrow(DType dtype, std::vector<int64_t> shape, void *data);
 
   Array(Array &&) = default;
   Array &operator=(Array &&) = default;
@@ -67,8 +74,15 @@ public:
 
 private:
   struct Free {
+    // Constructors, not a member initializer: GCC takes a nested class with
+    // one for not default-constructible inside the incomplete Array.
+    Free() : owned(true) {}
+    explicit Free(bool owned) : owned(owned) {}
     void operator()(uint8_t *pointer) const;
+    bool owned;
   };
+  /// Sets dims, elements and bytes; throws InputError for a bad shape.
+  void setShape(std::vector<int64_t> shape);
   void checkItemSize(size_t size) const;
 
   DType type;

@@ -86,6 +86,40 @@ struct CudaFailure {
   std::string message() const;
 };
 
+/// One entry call on a caller's stream with a caller's workspace (the C
+/// runtime API's runs, include/kvcache-c/Runtime.h). While a CallScope holds
+/// it on a thread, the entry points called from that thread launch on its
+/// stream, hand out its workspace and fault word, and latch failures in it
+/// rather than in the runtime: calls on two threads and two streams share
+/// nothing but the device and the function cache.
+struct CallContext {
+  cuda::CUstream stream = nullptr;
+  /// The bundle's part of the caller's workspace, and its size.
+  cuda::CUdeviceptr workspace = 0;
+  uint64_t workspaceBytes = 0;
+  /// 8 bytes of device memory, zero before the call.
+  cuda::CUdeviceptr faultWord = 0;
+  /// Runs the host code only (kvcache_call_workspace_bytes): nothing is
+  /// launched, copied, set or waited for; the largest workspace asked for
+  /// is recorded.
+  bool measure = false;
+  uint64_t workspaceAsked = 0;
+  std::optional<CudaFailure> failure;
+  std::string lastKernel;
+};
+
+/// Makes `call` the calling thread's context while in scope.
+class CallScope {
+public:
+  explicit CallScope(CallContext &call);
+  ~CallScope();
+  CallScope(const CallScope &) = delete;
+  CallScope &operator=(const CallScope &) = delete;
+
+private:
+  CallContext *previous;
+};
+
 class CudaRuntime {
 public:
   /// Opens device `ordinal` through `driver`: cuInit, the device, its
@@ -163,9 +197,16 @@ public:
   /// InputFault (include/kvcache/Runtime/InputFault.h) for the caller to
   /// take too.
   std::optional<CudaFailure> takeFailure();
+  /// takeFailure for a call made under a CallScope of `call`: synchronises
+  /// its stream and reads, then clears, its fault word.
+  std::optional<CudaFailure> takeFailure(CallContext &call);
   bool hasFailure() const;
 
-  // Throwing helpers for kvcache-run (DeviceError), all on the stream.
+  // Throwing helpers for kvcache-run and the C API (DeviceError), all on
+  // the runtime's stream.
+  /// Makes the runtime's context current on the calling thread, as every
+  /// entry point does first: the helpers below assume it.
+  void makeCurrentOrThrow();
   cuda::CUdeviceptr allocateDevice(size_t bytes, const std::string &what);
   void freeDevice(cuda::CUdeviceptr pointer) noexcept;
   void copyToDevice(cuda::CUdeviceptr destination, const void *source,
@@ -226,8 +267,9 @@ private:
   cuda::CUdeviceptr workspaceBuffer = 0;
   uint64_t workspaceBytes = 0;
   cuda::CUdeviceptr faultWord = 0;
-  /// Moves a nonzero fault word into the InputFault latch.
-  void collectFaultWord();
+  /// Moves a nonzero fault word into the InputFault latch and clears it,
+  /// through `stream`.
+  void collectFaultWord(cuda::CUdeviceptr word, cuda::CUstream stream);
 };
 
 /// The runtime the extern "C" entry points use. kvcache-run installs one

@@ -4,7 +4,8 @@
 // ids of lookup_table) and, when one is out of range, touches no memory with
 // it and reports it: the host code through kvcache_runtime_raise, GPU kernels
 // through the runtime's fault word (include/kvcache/ABI/RuntimeHooks.h). The
-// first fault of a call is latched here, process-wide, until it is taken;
+// first fault of a call is latched here, per thread (the one that calls the
+// entry), until it is taken;
 // whoever calls a bundle's entry takes it after every call (for GPU bundles
 // after the call is synchronised and CudaRuntime::takeFailure has read the
 // fault word) and fails the call with it.

@@ -1,0 +1,209 @@
+/*===- kvcache-c/Runtime.h - Call compiled bundles from C ---------*- C -*-===*\
+|*                                                                            *|
+|* The runtime's C API: what a serving engine (or its Python through ctypes)  *|
+|* needs to call a bundle that kvcache-compile wrote. It is MLIR-free and     *|
+|* lives in libKVCacheRuntime.so, which also defines the functions a bundle   *|
+|* leaves undefined (upstream's mgpu* entry points, kvcache_runtime_*) and    *|
+|* makes them visible to the bundles it opens, however it was loaded itself.  *|
+|* GPU bundles need only the NVIDIA driver (libcuda.so.1, dlopen'ed).         *|
+|*                                                                            *|
+|*   kvcache_bundle *bundle;                                                  *|
+|*   kvcache_bundle_open("out/bundle", NULL, &bundle);                        *|
+|*   kvcache_call *call;                                                      *|
+|*   kvcache_call_create(bundle, "decode_step", &call);                       *|
+|*   int64_t q_shape[3] = {4, 32, 128};                                       *|
+|*   kvcache_call_bind(call, "q", q, "<u2", 3, q_shape, KVCACHE_MEMORY_HOST); *|
+|*   ... one bind per argument ...                                            *|
+|*   if (kvcache_call_run(call, NULL) != KVCACHE_OK)                          *|
+|*     fprintf(stderr, "%s\n", kvcache_error_message());                      *|
+|*                                                                            *|
+|* Every function that can fail returns a kvcache_status and leaves a         *|
+|* message naming the problem (the argument, expected vs actual) for          *|
+|* kvcache_error_message on the calling thread. Objects are not shared        *|
+|* between threads while in use; different calls (of one bundle or several)  *|
+|* may run on different threads and streams at once.                          *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef KVCACHE_C_RUNTIME_H
+#define KVCACHE_C_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KVCACHE_EXPORT_C __attribute__((visibility("default")))
+
+/* The version of this API; kvcache_runtime_api_version() returns the one the
+   library implements. */
+#define KVCACHE_RUNTIME_API_VERSION 1
+
+typedef enum kvcache_status {
+  KVCACHE_OK = 0,
+  /* Bad input: an argument's dtype, shape or data, inconsistent cache
+     fields, a layer or page id out of range found by the call's guards. */
+  KVCACHE_ERROR_INPUT = 1,
+  /* A broken bundle: manifest, library, entry symbol. */
+  KVCACHE_ERROR_BUNDLE = 2,
+  /* A failing CUDA call: a launch, a copy, an allocation. */
+  KVCACHE_ERROR_DEVICE = 3,
+  /* This machine cannot run the bundle: no driver, no such device, a chip
+     the bundle's cubin does not run on. */
+  KVCACHE_ERROR_UNSUPPORTED = 4,
+  /* The API was misused: a null pointer, an index past the end. */
+  KVCACHE_ERROR_USAGE = 5,
+} kvcache_status;
+
+KVCACHE_EXPORT_C int kvcache_runtime_api_version(void);
+
+/* The message of the last failure on this thread ("" when none); valid until
+   the thread's next call into this API. */
+KVCACHE_EXPORT_C const char *kvcache_error_message(void);
+
+/*===--------------------------------------------------------------------===*
+ * Bundles
+ *===--------------------------------------------------------------------===*/
+
+typedef struct kvcache_bundle kvcache_bundle;
+
+typedef struct kvcache_open_options {
+  /* The CUDA driver library for GPU bundles; NULL: "libcuda.so.1". */
+  const char *driver;
+  /* The CUDA device ordinal. One process runs GPU bundles on one device
+     through one driver: the first GPU bundle opened chooses them. */
+  int device;
+} kvcache_open_options;
+
+/* Opens the bundle in `directory` (manifest.json, libkernels.so): checks the
+   manifest against this runtime and, for a GPU bundle, opens the device and
+   checks that the cubin runs on it. `options` may be NULL. */
+KVCACHE_EXPORT_C kvcache_status
+kvcache_bundle_open(const char *directory, const kvcache_open_options *options,
+                    kvcache_bundle **bundle);
+/* Closes it; its calls must have been destroyed. NULL is ignored. */
+KVCACHE_EXPORT_C void kvcache_bundle_close(kvcache_bundle *bundle);
+
+/* "cpu", "sim" or a chip ("sm_90a"); every target but "cpu" runs on CUDA. */
+KVCACHE_EXPORT_C const char *
+kvcache_bundle_target(const kvcache_bundle *bundle);
+KVCACHE_EXPORT_C int kvcache_bundle_is_gpu(const kvcache_bundle *bundle);
+KVCACHE_EXPORT_C size_t
+kvcache_bundle_num_entries(const kvcache_bundle *bundle);
+/* The name of entry `index` (a compiled function), or NULL past the end. */
+KVCACHE_EXPORT_C const char *
+kvcache_bundle_entry_name(const kvcache_bundle *bundle, size_t index);
+
+/* One flat argument of an entry, as its manifest describes it. Strings and
+   the shape stay valid while the bundle is open. */
+typedef struct kvcache_argument_info {
+  size_t index;
+  const char *name;
+  /* "memref" or "scalar" (passed by value; bind it with rank 0). */
+  const char *kind;
+  /* "f32", "f16", "bf16", "f8E4M3FN", "i32", "i64" or "index". */
+  const char *element_type;
+  /* The canonical NumPy dtype of its elements: "<f4", "<f2", "<u2" (bf16 bit
+     patterns), "|u1" (f8E4M3FN bit patterns), "<i4", "<i8". An i32
+     argument also takes "<u4". */
+  const char *dtype;
+  size_t rank;
+  /* `rank` dims, -1 where dynamic. */
+  const int64_t *shape;
+  /* "input", "output", "inout", "cache" or "workspace". */
+  const char *role;
+  /* Where a GPU call reads it: "device" or "host" (max_lengths and the MHA
+     dispatch metadata size the launches). */
+  const char *placement;
+  /* For role "cache": the ABI field ("kv_blocks", ...), the device and the
+     cache name ("" for the default cache); else NULL, -1 and NULL. */
+  const char *field;
+  int64_t device;
+  const char *cache;
+  /* The compute-op operand a non-cache argument feeds ("query", "key",
+     "value", "out", "row_offsets", "layer"), or NULL. */
+  const char *operand;
+} kvcache_argument_info;
+
+KVCACHE_EXPORT_C kvcache_status kvcache_bundle_num_arguments(
+    const kvcache_bundle *bundle, const char *entry, size_t *count);
+KVCACHE_EXPORT_C kvcache_status
+kvcache_bundle_argument(const kvcache_bundle *bundle, const char *entry,
+                        size_t index, kvcache_argument_info *info);
+
+/*===--------------------------------------------------------------------===*
+ * Calls
+ *===--------------------------------------------------------------------===*/
+
+typedef struct kvcache_call kvcache_call;
+
+typedef enum kvcache_memory {
+  KVCACHE_MEMORY_HOST = 0,
+  /* CUDA device memory (GPU bundles only). */
+  KVCACHE_MEMORY_DEVICE = 1,
+} kvcache_memory;
+
+/* A call of `entry` with its arguments bound. It may be run many times;
+   rebinding an argument between runs replaces it. */
+KVCACHE_EXPORT_C kvcache_status kvcache_call_create(kvcache_bundle *bundle,
+                                                    const char *entry,
+                                                    kvcache_call **call);
+KVCACHE_EXPORT_C void kvcache_call_destroy(kvcache_call *call);
+
+/* Binds argument `name` to `data`: a dense row-major array of `rank` dims
+   `shape`, elements of NumPy dtype `dtype`, 16-byte aligned, in host or
+   device memory. A scalar argument is bound with rank 0 and `data` pointing
+   at its value. The dtype, rank and static dims are checked here; the data
+   is read only when the call runs, and must stay valid until it has.
+
+   A GPU call reads device memory in place. Host memory bound to a
+   device-placed argument is copied to the device before the call and, for
+   outputs and caches, back after it; an argument placed on the host must be
+   in host memory. A CPU call takes host memory only. A workspace argument
+   of static shape may stay unbound: the call then uses zeros of its own. */
+KVCACHE_EXPORT_C kvcache_status kvcache_call_bind(
+    kvcache_call *call, const char *name, void *data, const char *dtype,
+    size_t rank, const int64_t *shape, kvcache_memory memory);
+
+/* The device workspace the next run needs with the arguments bound now, in
+   bytes: 0 for a CPU bundle; for a GPU bundle the fault word's 256 bytes and
+   the split-K partials of every attention. It runs the bundle's host code
+   without launching anything, so every host-placed argument must be bound. */
+KVCACHE_EXPORT_C kvcache_status kvcache_call_workspace_bytes(kvcache_call *call,
+                                                             uint64_t *bytes);
+
+typedef struct kvcache_run_options {
+  /* The CUstream the call's copies and kernels go to; NULL is CUDA's
+     default stream. The run returns when they have completed. */
+  void *stream;
+  /* Caller-owned device memory (a CUdeviceptr, 16-byte aligned) of
+     `workspace_bytes` bytes, at least kvcache_call_workspace_bytes; 0: the
+     call allocates its own, once, and keeps it. A workspace is used by one
+     run at a time. */
+  uint64_t workspace;
+  uint64_t workspace_bytes;
+  /* KVCACHE_RUN_* */
+  unsigned flags;
+} kvcache_run_options;
+
+/* Skip the cross-checks of the cache fields' contents (kvcache-run's
+   --no-cache-checks): the kernels' own guards still bound every index. */
+#define KVCACHE_RUN_NO_CACHE_CHECKS 1u
+
+/* Runs the call. Every argument (but a static workspace) must be bound.
+   Where every memref argument is in host memory, the cache fields are
+   cross-checked first (the checks of kvcache-run); otherwise the kernels'
+   guards are the check. A layer or page id the guards find out of range is
+   KVCACHE_ERROR_INPUT, after outputs were written (the op touched no
+   memory with it). `options` may be NULL: the default stream and the
+   call's own workspace. */
+KVCACHE_EXPORT_C kvcache_status
+kvcache_call_run(kvcache_call *call, const kvcache_run_options *options);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVCACHE_C_RUNTIME_H */

@@ -1,0 +1,144 @@
+/* A serving engine's view of a compiled bundle through the installed C
+   runtime API (kvcache-c/Runtime.h, libKVCacheRuntime.so):
+
+     downstream-runtime BUNDLE INPUTS ENTRY OUTPUT FILE
+
+   lists ENTRY's arguments, binds each one by name to the array of
+   INPUTS/<name>.npy (read into host memory), runs the call and writes the
+   raw bytes of argument OUTPUT to FILE; test/Install/downstream.test
+   compares them with kvcache-run's answer. It then shows two refusals:
+   a dtype the argument does not take, and an unknown name. */
+
+#include "kvcache-c/Runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct npy {
+  char dtype[8];
+  size_t rank;
+  int64_t shape[8];
+  void *data;
+  size_t bytes;
+};
+
+/* Reads a little-endian, C-order .npy of rank <= 8 (what kvcache-run
+   writes); returns 0 on failure. */
+static int read_npy(const char *path, struct npy *array) {
+  FILE *file = fopen(path, "rb");
+  unsigned char preamble[10];
+  if (!file || fread(preamble, 1, 10, file) != 10 ||
+      memcmp(preamble, "\x93NUMPY", 6) != 0 || preamble[6] != 1)
+    return 0;
+  size_t header_bytes = preamble[8] | (size_t)preamble[9] << 8;
+  char *header = calloc(header_bytes + 1, 1);
+  if (fread(header, 1, header_bytes, file) != header_bytes)
+    return 0;
+  const char *descr = strstr(header, "'descr': '");
+  const char *shape = strstr(header, "'shape': (");
+  if (!descr || !shape || sscanf(descr + 10, "%7[^']", array->dtype) != 1)
+    return 0;
+  array->rank = 0;
+  size_t elements = 1;
+  for (const char *p = shape + 10; *p && *p != ')';) {
+    char *end;
+    long long dim = strtoll(p, &end, 10);
+    if (end == p) {
+      ++p;
+      continue;
+    }
+    array->shape[array->rank++] = dim;
+    elements *= (size_t)dim;
+    p = end;
+  }
+  array->bytes = elements * (size_t)atoi(array->dtype + 2);
+  /* 64 bytes: more than the 16 the API asks for. */
+  array->data = aligned_alloc(64, array->bytes + 64);
+  size_t got = fread(array->data, 1, array->bytes, file);
+  fclose(file);
+  free(header);
+  return got == array->bytes;
+}
+
+static int check(kvcache_status status, const char *what) {
+  if (status == KVCACHE_OK)
+    return 1;
+  printf("%s: status %d: %s\n", what, (int)status, kvcache_error_message());
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s BUNDLE INPUTS ENTRY OUTPUT FILE\n", argv[0]);
+    return 2;
+  }
+  const char *entry = argv[3];
+  kvcache_bundle *bundle;
+  if (!check(kvcache_bundle_open(argv[1], NULL, &bundle), "open"))
+    return 1;
+  printf("api %d, target %s, %zu entries, first '%s'\n",
+         kvcache_runtime_api_version(), kvcache_bundle_target(bundle),
+         kvcache_bundle_num_entries(bundle),
+         kvcache_bundle_entry_name(bundle, 0));
+
+  kvcache_call *call;
+  size_t count;
+  if (!check(kvcache_call_create(bundle, entry, &call), "create") ||
+      !check(kvcache_bundle_num_arguments(bundle, entry, &count), "count"))
+    return 1;
+  struct npy *arrays = calloc(count, sizeof(struct npy));
+  struct npy *output = NULL;
+  for (size_t i = 0; i < count; ++i) {
+    kvcache_argument_info info;
+    if (!check(kvcache_bundle_argument(bundle, entry, i, &info), "argument"))
+      return 1;
+    printf("#%zu %s: %s %s (%s) rank %zu, %s, %s", info.index, info.name,
+           info.kind, info.element_type, info.dtype, info.rank, info.role,
+           info.placement);
+    if (info.field)
+      printf(", field %s", info.field);
+    printf("\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.npy", argv[2], info.name);
+    if (!read_npy(path, &arrays[i])) {
+      printf("cannot read %s\n", path);
+      return 1;
+    }
+    if (!check(kvcache_call_bind(call, info.name, arrays[i].data,
+                                 arrays[i].dtype, arrays[i].rank,
+                                 arrays[i].shape, KVCACHE_MEMORY_HOST),
+               info.name))
+      return 1;
+    if (strcmp(info.name, argv[4]) == 0)
+      output = &arrays[i];
+  }
+  uint64_t workspace;
+  if (!check(kvcache_call_workspace_bytes(call, &workspace), "workspace") ||
+      !check(kvcache_call_run(call, NULL), "run"))
+    return 1;
+  printf("ran '%s', workspace %llu bytes\n", entry,
+         (unsigned long long)workspace);
+  if (!output) {
+    printf("no argument '%s'\n", argv[4]);
+    return 1;
+  }
+  FILE *file = fopen(argv[5], "wb");
+  if (!file || fwrite(output->data, 1, output->bytes, file) != output->bytes)
+    return 1;
+  fclose(file);
+
+  /* Refusals name the argument and what was expected. */
+  check(kvcache_call_bind(call, argv[4], output->data, "<f8", output->rank,
+                          output->shape, KVCACHE_MEMORY_HOST),
+        "wrong dtype");
+  check(kvcache_call_bind(call, "no_such_argument", output->data, output->dtype,
+                          output->rank, output->shape, KVCACHE_MEMORY_HOST),
+        "unknown name");
+  kvcache_call_destroy(call);
+  kvcache_bundle_close(bundle);
+  for (size_t i = 0; i < count; ++i)
+    free(arrays[i].data);
+  free(arrays);
+  return 0;
+}
