@@ -279,6 +279,82 @@ TEST_F(CudaRuntimeTest, FaultWordAllocationFailureIsLatched) {
   EXPECT_EQ(failure->driverCall, "cuMemAlloc");
 }
 
+/// A call under a CallScope (the C runtime API's runs) launches on its
+/// stream, hands out its workspace and fault word, and keeps its failures
+/// to itself: the runtime's latch and a second call stay clean.
+TEST_F(CudaRuntimeTest, CallScopeUsesTheCallersStreamAndWorkspace) {
+  std::vector<uint64_t> buffer(64, 0);
+  auto base = reinterpret_cast<uint64_t>(buffer.data());
+  CallContext call;
+  call.stream = reinterpret_cast<CUstream>(0x5000);
+  call.faultWord = base;
+  call.workspace = base + 256;
+  call.workspaceBytes = 256;
+  CUfunction function = runtime.getFunction(module, "kvcache_decode");
+  {
+    CallScope scope(call);
+    EXPECT_EQ(runtime.createStream(), call.stream);
+    EXPECT_EQ(runtime.workspace(200), call.workspace);
+    EXPECT_EQ(runtime.errorWord(), call.faultWord);
+    launch(function);
+    // Past the caller's buffer: latched in the call, named.
+    EXPECT_EQ(runtime.workspace(257), 0u);
+    launch(function); // Skipped after the call's failure.
+  }
+  EXPECT_EQ(runtime.createStream(), runtime.stream());
+  EXPECT_EQ(mock.count("cuLaunchKernel"), 1);
+  EXPECT_EQ(mock.count("cuMemAlloc"), 0);
+  EXPECT_EQ(call.workspaceAsked, 257u);
+  EXPECT_FALSE(runtime.takeFailure());
+  std::optional<CudaFailure> failure = runtime.takeFailure(call);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->entryPoint, "kvcache_runtime_workspace");
+  EXPECT_NE(failure->message().find("needs 257 bytes of workspace"),
+            std::string::npos);
+  EXPECT_FALSE(runtime.takeFailure(call));
+}
+
+/// takeFailure(call) reads and clears the call's own fault word.
+TEST_F(CudaRuntimeTest, CallScopeFaultWordIsTheCalls) {
+  takeInputFault();
+  uint64_t word = 0;
+  CallContext call;
+  call.faultWord = reinterpret_cast<uint64_t>(&word);
+  writeWord(call.faultWord, kvcache::abi::encodeFaultWord(1, 7));
+  EXPECT_FALSE(runtime.takeFailure(call));
+  std::optional<InputFault> fault = takeInputFault();
+  ASSERT_TRUE(fault);
+  EXPECT_EQ(fault->a, 1);
+  EXPECT_EQ(fault->b, 7);
+  EXPECT_EQ(word, 0u);
+}
+
+/// Measuring runs the host code's calls without reaching the device and
+/// records the largest workspace asked for.
+TEST_F(CudaRuntimeTest, MeasuringLaunchesNothing) {
+  CallContext call;
+  call.measure = true;
+  CUfunction function = runtime.getFunction(module, "kvcache_decode");
+  int syncs = mock.count("cuStreamSynchronize");
+  {
+    CallScope scope(call);
+    runtime.workspace(1000);
+    runtime.workspace(4000);
+    launch(function);
+    int value = 0;
+    runtime.copy(&value, &value, sizeof value, runtime.createStream());
+    runtime.memset32(&value, 1, 1, runtime.createStream());
+    runtime.synchronizeStream(runtime.createStream());
+    EXPECT_EQ(value, 0);
+  }
+  EXPECT_EQ(call.workspaceAsked, 4000u);
+  EXPECT_EQ(mock.count("cuLaunchKernel"), 0);
+  EXPECT_EQ(mock.count("cuMemAlloc"), 0);
+  EXPECT_EQ(mock.count("cuMemcpyAsync"), 0);
+  EXPECT_EQ(mock.count("cuStreamSynchronize"), syncs);
+  EXPECT_FALSE(runtime.takeFailure(call));
+}
+
 TEST(CudaRuntime, NoDeviceIsUnavailable) {
   MockDriver mock;
   mock.failures["cuInit"] = CUDA_ERROR_NO_DEVICE;
