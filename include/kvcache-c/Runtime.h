@@ -43,8 +43,8 @@ extern "C" {
 
 typedef enum kvcache_status {
   KVCACHE_OK = 0,
-  /* Bad input: an argument's dtype, shape or data, inconsistent cache
-     fields, a layer or page id out of range found by the call's guards. */
+  /* Bad input, found before anything ran: an argument's dtype, shape or
+     data, inconsistent cache fields. */
   KVCACHE_ERROR_INPUT = 1,
   /* A broken bundle: manifest, library, entry symbol. */
   KVCACHE_ERROR_BUNDLE = 2,
@@ -55,6 +55,10 @@ typedef enum kvcache_status {
   KVCACHE_ERROR_UNSUPPORTED = 4,
   /* The API was misused: a null pointer, an index past the end. */
   KVCACHE_ERROR_USAGE = 5,
+  /* The call ran, and its guards found a layer or page id out of range:
+     the op touched no memory with it (its keys contribute nothing, its new
+     rows are not stored). Outputs hold what the call left. */
+  KVCACHE_ERROR_FAULT = 6,
 } kvcache_status;
 
 KVCACHE_EXPORT_C int kvcache_runtime_api_version(void);
@@ -196,9 +200,8 @@ typedef struct kvcache_run_options {
    Where every memref argument is in host memory, the cache fields are
    cross-checked first (the checks of kvcache-run); otherwise the kernels'
    guards are the check. A layer or page id the guards find out of range is
-   KVCACHE_ERROR_INPUT, after outputs were written (the op touched no
-   memory with it). `options` may be NULL: the default stream and the
-   call's own workspace. */
+   KVCACHE_ERROR_FAULT, after outputs were written. `options` may be NULL: the
+   default stream and the call's own workspace. */
 KVCACHE_EXPORT_C kvcache_status
 kvcache_call_run(kvcache_call *call, const kvcache_run_options *options);
 

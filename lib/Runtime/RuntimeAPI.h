@@ -33,6 +33,12 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A ran call's guards found an index out of range (KVCACHE_ERROR_FAULT).
+class FaultError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Runs `body`, returning KVCACHE_OK, or the status of what it threw with
 /// its message kept for kvcache_error_message.
 template <typename Body> kvcache_status guarded(Body &&body);
@@ -100,6 +106,8 @@ struct kvcache_call {
   void run(const kvcache_run_options &options);
 
 private:
+  /// "function 'decode' (kvcache_entry_decode)", for device failures.
+  std::string describeFunction() const;
   void runOnCpu(const kvcache_run_options &options);
   void runOnGpu(const kvcache_run_options &options);
 };
@@ -115,6 +123,8 @@ kvcache_status kvcache::runtime::capi::guarded(Body &&body) {
     return KVCACHE_OK;
   } catch (const UsageError &error) {
     return fail(KVCACHE_ERROR_USAGE, error.what());
+  } catch (const FaultError &error) {
+    return fail(KVCACHE_ERROR_FAULT, error.what());
   } catch (const InputError &error) {
     return fail(KVCACHE_ERROR_INPUT, error.what());
   } catch (const BundleError &error) {

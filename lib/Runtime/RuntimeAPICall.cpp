@@ -144,10 +144,10 @@ std::vector<Array> hostViews(const ManifestFunction &function,
   return arrays;
 }
 
-/// Throws InputError with the fault the call's guards latched, if any.
+/// Throws FaultError with the fault the call's guards latched, if any.
 void checkInputFault() {
   if (std::optional<InputFault> fault = takeInputFault())
-    throw InputError(fault->message());
+    throw FaultError(fault->message());
 }
 
 } // namespace
@@ -216,6 +216,10 @@ void kvcache_call::bind(const char *name, void *data, const char *dtype,
   binding = {true, type, std::move(dims), data, memory};
 }
 
+std::string kvcache_call::describeFunction() const {
+  return "function '" + function->name + "' (" + function->entry + ")";
+}
+
 void kvcache_call::run(const kvcache_run_options &options) {
   requireBound(*function, bindings);
   if (bundle->gpu)
@@ -232,8 +236,7 @@ void kvcache_call::runOnCpu(const kvcache_run_options &options) {
   invoke(entry, *function, arrays);
   // A GPU bundle whose manifest says "cpu": its mgpu* calls found no device.
   if (std::optional<CudaFailure> failure = takeUnservedCall())
-    throw DeviceError("function '" + function->name +
-                      "': " + failure->message() +
+    throw DeviceError(describeFunction() + ": " + failure->message() +
                       " (the bundle calls the GPU runtime, but its "
                       "manifest's target is 'cpu')");
   checkInputFault();
@@ -264,8 +267,7 @@ uint64_t kvcache_call::workspaceBytes() {
   takeInputFault(); // The run reports it.
   if (std::optional<CudaFailure> failure =
           bundle->runtime->takeFailure(measure))
-    throw DeviceError("function '" + function->name +
-                      "': " + failure->message());
+    throw DeviceError(describeFunction() + ": " + failure->message());
   return kFaultWordBytes + roundUp(measure.workspaceAsked, kFaultWordBytes);
 }
 
@@ -336,8 +338,7 @@ void kvcache_call::runOnGpu(const kvcache_run_options &options) {
     entry(packed.data());
   }
   if (std::optional<CudaFailure> failure = runtime.takeFailure(call))
-    throw DeviceError("function '" + function->name +
-                      "': " + failure->message());
+    throw DeviceError(describeFunction() + ": " + failure->message());
   // What the call left, faults or not: the guards' effect can be seen.
   copies.copyBack();
   checkInputFault();

@@ -9,6 +9,7 @@
 
 #include "Commands.h"
 #include "RunCommon.h"
+#include "RuntimeAPICall.h"
 
 #include "kvcache/Runtime/ArgumentCheck.h"
 #include "kvcache/Runtime/Consistency.h"
@@ -78,30 +79,23 @@ DeviceChoice parseDevice(const std::string &device) {
   return ordinal ? DeviceChoice{true, *ordinal} : DeviceChoice{};
 }
 
-int runCpuBundle(const Manifest &manifest, const ManifestFunction &function,
-                 const RunOptions &options) {
-  SharedLibrary library = SharedLibrary::open(
-      (fs::path(options.bundleDir) / manifest.library).string());
-  EntryPoint entry = lookupEntry(library, function);
-
+/// A CPU bundle runs through the C runtime API, as a serving engine calls
+/// it; the cache checks ran when the inputs were loaded.
+int runCpuBundle(const ManifestFunction &function, const RunOptions &options) {
+  ApiBundle bundle(options.bundleDir);
   std::vector<Array> arrays =
       loadArguments(function, options.inputsDir, /*workspacesAreZero=*/false,
                     !options.noCacheChecks);
   checkWriteOnly(function, options.writeOnly);
   createOutputDirectory(options.outputsDir);
 
-  takeInputFault(); // None belongs to this call yet.
-  invoke(entry, function, arrays);
-  // A GPU bundle whose manifest says "cpu": its mgpu* calls found no device.
-  if (std::optional<CudaFailure> failure = takeUnservedCall())
-    throw DeviceError("function '" + function.name + "' (" + function.entry +
-                      "): " + failure->message() +
-                      " (the bundle calls the GPU runtime, but its manifest's "
-                      "target is 'cpu')");
-
+  ApiCall call(bundle, function.name);
+  for (const ManifestArgument &argument : function.arguments)
+    call.bind(argument.name, arrays[argument.index]);
+  kvcache_status status = call.run(KVCACHE_RUN_NO_CACHE_CHECKS);
   // What the call left, faults or not: the guards' effect can be seen.
   writeOutputs(function, arrays, options.outputsDir, options.writeOnly);
-  checkInputFault(function);
+  throwIfFailed(status);
   return kExitSuccess;
 }
 
@@ -197,7 +191,7 @@ int runBundle(const RunOptions &options) {
     return runCudaBundle(manifest, function, options, choice.ordinal);
   if (options.verbose)
     std::cout << "device: cpu (arguments stay in host memory)\n";
-  return runCpuBundle(manifest, function, options);
+  return runCpuBundle(function, options);
 }
 
 int parseCudaOrdinal(const std::string &device) {
