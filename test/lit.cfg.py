@@ -17,6 +17,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # The project's tools first; FileCheck, not and the stock mlir-opt from LLVM 22.
 tools = ["kvcache-opt", "kvcache-lsp-server", "kvcache-capi-test", "kvcache-run",
+         "kvcache-runtime-capi-test",
          "kvcache-compile"]
 llvm_config.add_tool_substitutions(tools, [config.kvcache_tools_dir])
 mlir_opt = os.path.join(config.llvm_tools_dir, "mlir-opt")

@@ -195,6 +195,12 @@ typedef struct kvcache_run_options {
 /* Skip the cross-checks of the cache fields' contents (kvcache-run's
    --no-cache-checks): the kernels' own guards still bound every index. */
 #define KVCACHE_RUN_NO_CACHE_CHECKS 1u
+/* GPU bundles: queue the call's work on the stream and return without
+   waiting, as a CUDA library call does (and as CUDA-graph capture needs).
+   Every memref bound to a device-placed argument must then be device
+   memory, and the workspace stays in use until the work completes.
+   kvcache_call_wait reports what the guards found. */
+#define KVCACHE_RUN_STREAM_ORDERED 2u
 
 /* Runs the call. Every argument (but a static workspace) must be bound.
    Where every memref argument is in host memory, the cache fields are
@@ -204,6 +210,12 @@ typedef struct kvcache_run_options {
    default stream and the call's own workspace. */
 KVCACHE_EXPORT_C kvcache_status
 kvcache_call_run(kvcache_call *call, const kvcache_run_options *options);
+
+/* After a KVCACHE_RUN_STREAM_ORDERED run: waits for its stream, then reads
+   and clears its fault word (KVCACHE_ERROR_FAULT when the guards found an
+   index out of range, KVCACHE_ERROR_DEVICE when a kernel failed). KVCACHE_OK
+   at once when no such run is pending. */
+KVCACHE_EXPORT_C kvcache_status kvcache_call_wait(kvcache_call *call);
 
 #ifdef __cplusplus
 }

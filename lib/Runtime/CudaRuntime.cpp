@@ -232,9 +232,10 @@ std::optional<CudaFailure> CudaRuntime::takeFailure() {
   return taken;
 }
 
-std::optional<CudaFailure> CudaRuntime::takeFailure(CallContext &call) {
+std::optional<CudaFailure> CudaRuntime::takeFailure(CallContext &call,
+                                                    bool wait) {
   CallScope scope(call);
-  if (!call.measure) {
+  if (!call.measure && wait) {
     // A kernel's fault surfaces at the synchronisation: name the kernel
     // launched last.
     if (makeCurrent("mgpuStreamSynchronize"))
@@ -458,7 +459,8 @@ void CudaRuntime::destroyStream(CUstream) {
 
 void CudaRuntime::synchronizeStream(CUstream stream) {
   // The runtime's one stream orders everything queued on it.
-  if (measuring() || (streamOrderedCalls && stream == mainStream))
+  if (measuring() || (streamOrderedCalls && stream == mainStream) ||
+      (activeCall && activeCall->streamOrdered && stream == activeCall->stream))
     return;
   if (!makeCurrent("mgpuStreamSynchronize"))
     return;

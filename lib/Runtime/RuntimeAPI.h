@@ -95,6 +95,8 @@ struct kvcache_call {
   /// The device workspace the call allocated for runs given none.
   kvcache::cuda::CUdeviceptr ownWorkspace = 0;
   uint64_t ownWorkspaceBytes = 0;
+  /// The stream-ordered run kvcache_call_wait has yet to check.
+  std::optional<kvcache::runtime::CallContext> pending;
 
   ~kvcache_call();
   /// kvcache_call_bind.
@@ -104,6 +106,8 @@ struct kvcache_call {
   uint64_t workspaceBytes();
   /// kvcache_call_run.
   void run(const kvcache_run_options &options);
+  /// kvcache_call_wait.
+  void wait();
 
 private:
   /// "function 'decode' (kvcache_entry_decode)", for device failures.

@@ -158,13 +158,17 @@ void checkInputFault() {
 
 kvcache_call::~kvcache_call() {
   if (ownWorkspace) {
+    CudaRuntime &runtime = *bundle->runtime;
     try {
-      bundle->runtime->makeCurrentOrThrow();
-      bundle->runtime->synchronize();
+      runtime.makeCurrentOrThrow();
+      // A stream-ordered run's kernels may still use the workspace.
+      if (pending)
+        runtime.check(runtime.driver().cuStreamSynchronize(pending->stream),
+                      "cuStreamSynchronize");
     } catch (const DeviceError &) {
       // Freed all the same; the device is failing anyway.
     }
-    bundle->runtime->freeDevice(ownWorkspace);
+    runtime.freeDevice(ownWorkspace);
   }
   --bundle->liveCalls;
 }
@@ -221,6 +225,8 @@ std::string kvcache_call::describeFunction() const {
 }
 
 void kvcache_call::run(const kvcache_run_options &options) {
+  // A run must not reuse the workspace or fault word of one in flight.
+  wait();
   requireBound(*function, bindings);
   if (bundle->gpu)
     runOnGpu(options);
@@ -305,6 +311,7 @@ void kvcache_call::runOnGpu(const kvcache_run_options &options) {
                      std::to_string(kFaultWordBytes) +
                      " (kvcache_call_workspace_bytes says how many)");
 
+  bool streamOrdered = options.flags & KVCACHE_RUN_STREAM_ORDERED;
   // Host memory bound to device-placed arguments travels to the device.
   DeviceCopies copies(runtime);
   std::vector<Array> arrays;
@@ -317,6 +324,15 @@ void kvcache_call::runOnGpu(const kvcache_run_options &options) {
       arrays.push_back(std::move(view));
       continue;
     }
+    // Copies are freed when the run returns, before its kernels are done.
+    if (streamOrdered)
+      throw InputError(argument.describe() +
+                       (binding.bound ? ": a stream-ordered run reads "
+                                        "device-placed arguments in place, "
+                                        "got host memory"
+                                      : ": a stream-ordered run needs every "
+                                        "device-placed argument bound, "
+                                        "workspaces too"));
     void *device =
         copies.add(argument, binding.bound ? view.data() : nullptr,
                    view.numBytes(), binding.bound && writtenBack(argument));
@@ -324,6 +340,7 @@ void kvcache_call::runOnGpu(const kvcache_run_options &options) {
   }
 
   CallContext call;
+  call.streamOrdered = streamOrdered;
   call.stream = static_cast<cuda::CUstream>(options.stream);
   call.faultWord = workspace;
   call.workspace = workspace + kFaultWordBytes;
@@ -337,10 +354,27 @@ void kvcache_call::runOnGpu(const kvcache_run_options &options) {
     CallScope scope(call);
     entry(packed.data());
   }
-  if (std::optional<CudaFailure> failure = runtime.takeFailure(call))
+  if (std::optional<CudaFailure> failure =
+          runtime.takeFailure(call, /*wait=*/!streamOrdered))
     throw DeviceError(describeFunction() + ": " + failure->message());
+  if (streamOrdered) {
+    pending = std::move(call);
+    return;
+  }
   // What the call left, faults or not: the guards' effect can be seen.
   copies.copyBack();
+  checkInputFault();
+}
+
+void kvcache_call::wait() {
+  if (!pending)
+    return;
+  CallContext call = std::move(*pending);
+  pending.reset();
+  bundle->runtime->makeCurrentOrThrow();
+  takeInputFault(); // None belongs to the pending run but what it finds.
+  if (std::optional<CudaFailure> failure = bundle->runtime->takeFailure(call))
+    throw DeviceError(describeFunction() + ": " + failure->message());
   checkInputFault();
 }
 
@@ -373,6 +407,13 @@ kvcache_status kvcache_call_bind(kvcache_call *call, const char *name,
   return guarded([&] {
     requireNonNull(call, "call");
     call->bind(name, data, dtype, rank, shape, memory);
+  });
+}
+
+kvcache_status kvcache_call_wait(kvcache_call *call) {
+  return guarded([&] {
+    requireNonNull(call, "call");
+    call->wait();
   });
 }
 

@@ -104,6 +104,9 @@ struct CallContext {
   /// is recorded.
   bool measure = false;
   uint64_t workspaceAsked = 0;
+  /// The host code's waits on `stream` return at once: the call only
+  /// queues its work (KVCACHE_RUN_STREAM_ORDERED).
+  bool streamOrdered = false;
   std::optional<CudaFailure> failure;
   std::string lastKernel;
 };
@@ -197,9 +200,10 @@ public:
   /// InputFault (include/kvcache/Runtime/InputFault.h) for the caller to
   /// take too.
   std::optional<CudaFailure> takeFailure();
-  /// takeFailure for a call made under a CallScope of `call`: synchronises
-  /// its stream and reads, then clears, its fault word.
-  std::optional<CudaFailure> takeFailure(CallContext &call);
+  /// takeFailure for a call made under a CallScope of `call`: with `wait`,
+  /// synchronises its stream and reads, then clears, its fault word; else
+  /// takes only what the host code latched.
+  std::optional<CudaFailure> takeFailure(CallContext &call, bool wait = true);
   bool hasFailure() const;
 
   // Throwing helpers for kvcache-run and the C API (DeviceError), all on
