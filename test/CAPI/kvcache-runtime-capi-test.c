@@ -102,6 +102,12 @@ static void load(struct binding *b) {
   }
 }
 
+/* Frees the host arrays (the stand-in's device memory lives until exit). */
+static void release(struct binding *b) {
+  for (size_t i = 0; i < b->count; ++i)
+    free(b->host[i].data);
+}
+
 /* Binds device memory where the manifest places an argument on the device,
    host memory elsewhere. */
 static void bindAll(kvcache_call *call, struct binding *b) {
@@ -148,6 +154,7 @@ static void *runOnOwnStream(void *result) {
   *(int *)result = b.host[out].bytes == expected.bytes &&
                    memcmp(b.host[out].data, expected.data, expected.bytes) == 0;
   kvcache_call_destroy(call);
+  release(&b);
   return NULL;
 }
 
@@ -220,5 +227,7 @@ int main(int argc, char **argv) {
                 "page fault");
   kvcache_call_destroy(call);
   kvcache_bundle_close(bundle);
+  release(&b);
+  free(expected.data);
   return 0;
 }

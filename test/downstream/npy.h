@@ -49,7 +49,7 @@ static int read_npy(const char *path, struct npy *array) {
   }
   array->bytes = elements * (size_t)atoi(array->dtype + 2);
   /* 64 bytes: more than the 16 the API asks for. */
-  array->data = aligned_alloc(64, array->bytes + 64);
+  array->data = aligned_alloc(64, (array->bytes + 64) / 64 * 64);
   size_t got = fread(array->data, 1, array->bytes, file);
   fclose(file);
   free(header);
