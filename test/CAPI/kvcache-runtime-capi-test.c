@@ -129,16 +129,23 @@ static size_t indexOf(struct binding *b, const char *name) {
   return 0;
 }
 
-/* One thread's call: its own stream, workspace and device arguments. */
-static void *runOnOwnStream(void *result) {
+/* A call of `decode` on this thread with `b` loaded and bound, and the
+   workspace it needs. */
+static kvcache_call *prepare(struct binding *b, uint64_t *bytes) {
   REQUIRE(cuCtxSetCurrent(context) == 0);
-  struct binding b;
-  load(&b);
+  load(b);
   kvcache_call *call;
   REQUIRE(kvcache_call_create(bundle, "decode", &call) == KVCACHE_OK);
-  bindAll(call, &b);
+  bindAll(call, b);
+  REQUIRE(kvcache_call_workspace_bytes(call, bytes) == KVCACHE_OK);
+  return call;
+}
+
+/* One thread's call: its own stream, workspace and device arguments. */
+static void *runOnOwnStream(void *result) {
+  struct binding b;
   uint64_t bytes;
-  REQUIRE(kvcache_call_workspace_bytes(call, &bytes) == KVCACHE_OK);
+  kvcache_call *call = prepare(&b, &bytes);
   void *stream;
   CUdeviceptr workspace;
   REQUIRE(cuStreamCreate(&stream, 1) == 0);
@@ -185,14 +192,9 @@ int main(int argc, char **argv) {
          same[0] ? "kvcache-run's answer" : "DIFFERENT",
          same[1] ? "kvcache-run's answer" : "DIFFERENT");
 
-  REQUIRE(cuCtxSetCurrent(context) == 0);
   struct binding b;
-  load(&b);
-  kvcache_call *call;
-  REQUIRE(kvcache_call_create(bundle, "decode", &call) == KVCACHE_OK);
-  bindAll(call, &b);
   uint64_t bytes;
-  REQUIRE(kvcache_call_workspace_bytes(call, &bytes) == KVCACHE_OK);
+  kvcache_call *call = prepare(&b, &bytes);
   printf("workspace: %s\n", bytes > 256 && bytes % 256 == 0
                                 ? "the fault word and the partials"
                                 : "WRONG SIZE");
