@@ -59,6 +59,9 @@ typedef enum kvcache_status {
      the op touched no memory with it (its keys contribute nothing, its new
      rows are not stored). Outputs hold what the call left. */
   KVCACHE_ERROR_FAULT = 6,
+  /* A paged cache has too few free pages for what was asked of it; nothing
+     was taken (a serving engine preempts or waits). */
+  KVCACHE_ERROR_OUT_OF_PAGES = 7,
 } kvcache_status;
 
 KVCACHE_EXPORT_C int kvcache_runtime_api_version(void);
@@ -216,6 +219,90 @@ kvcache_call_run(kvcache_call *call, const kvcache_run_options *options);
    index out of range, KVCACHE_ERROR_DEVICE when a kernel failed). KVCACHE_OK
    at once when no such run is pending. */
 KVCACHE_EXPORT_C kvcache_status kvcache_call_wait(kvcache_call *call);
+
+/*===--------------------------------------------------------------------===*
+ * Paged caches: the host side of a serving loop
+ *
+ * The runtime's page allocator (kvcache/Runtime/PagedCache.h): a free list
+ * over a kv_blocks pool, requests that hold ceil((cache_length +
+ * prompt_length) / page_size) pages, and the cache fields of one step built
+ * from a batch of them by ABI.md's rules. The caller owns the pool itself.
+ *===--------------------------------------------------------------------===*/
+
+typedef struct kvcache_paged_cache kvcache_paged_cache;
+
+/* kv_blocks' dims: [total_num_pages, kv_dim, num_layers, page_size,
+   num_kv_heads, head_dim]. */
+typedef struct kvcache_cache_geometry {
+  int64_t total_num_pages;
+  int64_t kv_dim;
+  int64_t num_layers;
+  int64_t page_size;
+  int64_t num_kv_heads;
+  int64_t head_dim;
+} kvcache_cache_geometry;
+
+/* Pages are handed out from a shuffle of the pool seeded with `seed`, so a
+   request's pages are scattered as in a long-running server. */
+KVCACHE_EXPORT_C kvcache_status
+kvcache_paged_cache_create(const kvcache_cache_geometry *geometry,
+                           uint64_t seed, kvcache_paged_cache **cache);
+KVCACHE_EXPORT_C void kvcache_paged_cache_destroy(kvcache_paged_cache *cache);
+KVCACHE_EXPORT_C int64_t
+kvcache_paged_cache_num_free_pages(const kvcache_paged_cache *cache);
+
+/* Admits `count` requests, request i with cache_lengths[i] tokens cached
+   and prompt_lengths[i] new this step, writing their ids to ids[i]: all of
+   them, or none (KVCACHE_ERROR_OUT_OF_PAGES). */
+KVCACHE_EXPORT_C kvcache_status kvcache_paged_cache_allocate(
+    kvcache_paged_cache *cache, size_t count, const int64_t *cache_lengths,
+    const int64_t *prompt_lengths, uint64_t *ids);
+/* After a step: request `id`'s new tokens are cached (cache_length +=
+   prompt_length) and the next step brings `prompt_length` new ones. Takes
+   the pages that needs or, when too few are free, none and changes
+   nothing (KVCACHE_ERROR_OUT_OF_PAGES). */
+KVCACHE_EXPORT_C kvcache_status kvcache_paged_cache_advance(
+    kvcache_paged_cache *cache, uint64_t id, int64_t prompt_length);
+/* Returns the request's pages to the free list. */
+KVCACHE_EXPORT_C kvcache_status
+kvcache_paged_cache_release(kvcache_paged_cache *cache, uint64_t id);
+/* A live request's lengths and pages (`pages` valid until the cache
+   changes). Any output pointer may be NULL. */
+KVCACHE_EXPORT_C kvcache_status kvcache_paged_cache_request(
+    const kvcache_paged_cache *cache, uint64_t id, int64_t *cache_length,
+    int64_t *prompt_length, size_t *num_pages, const uint32_t **pages);
+
+/* The cache fields of one step for the requests ids[0..count) in batch
+   order, written to caller-owned arrays (any may be NULL, not wanted):
+     cache_lengths                [count] i32
+     lookup_table                 [count, lookup_table_columns] i32; slots
+                                  past a request's pages hold
+                                  total_num_pages
+     max_lengths                  [steps_remaining, 2] i32
+     attention_dispatch_metadata  [4] i64 (MHA)
+     input_row_offsets            [count + 1] i32, the prompt lengths'
+                                  prefix sums (the compute ops' operand)
+   lookup_table_columns must be what kvcache_paged_cache_lookup_table_columns
+   says for the same requests. `num_sms` sizes the split-K rule of
+   attention_dispatch_metadata[2]; 0 takes the rule's default (132, an H100
+   SXM). */
+typedef struct kvcache_step_inputs {
+  int64_t lookup_table_columns;
+  int64_t steps_remaining;
+  int64_t num_sms;
+  int32_t *cache_lengths;
+  int32_t *lookup_table;
+  int32_t *max_lengths;
+  int64_t *attention_dispatch_metadata;
+  int32_t *input_row_offsets;
+} kvcache_step_inputs;
+
+KVCACHE_EXPORT_C kvcache_status kvcache_paged_cache_lookup_table_columns(
+    const kvcache_paged_cache *cache, size_t count, const uint64_t *ids,
+    int64_t *columns);
+KVCACHE_EXPORT_C kvcache_status
+kvcache_paged_cache_step(const kvcache_paged_cache *cache, size_t count,
+                         const uint64_t *ids, const kvcache_step_inputs *step);
 
 #ifdef __cplusplus
 }

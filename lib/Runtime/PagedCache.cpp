@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace kvcache::runtime {
 
@@ -120,9 +121,35 @@ const PagedCache::Request &PagedCache::lookup(RequestId id) const {
                         " was never allocated");
 }
 
+PagedCache::Request &PagedCache::lookup(RequestId id) {
+  return const_cast<Request &>(std::as_const(*this).lookup(id));
+}
+
 void PagedCache::release(RequestId id) {
   allocator.release(lookup(id).pages);
   live.erase(id);
+}
+
+void PagedCache::advance(RequestId id, int64_t promptLength) {
+  Request &request = lookup(id);
+  RequestSpec next{request.spec.cacheLength + request.spec.promptLength,
+                   promptLength};
+  int64_t needed =
+      pagesNeeded(next) - static_cast<int64_t>(request.pages.size());
+  if (needed > allocator.numFreePages())
+    throw OutOfPagesError(
+        "out of KV-cache pages: request " + std::to_string(id) +
+        " (cache_length " + std::to_string(next.cacheLength) +
+        " + prompt_length " + std::to_string(next.promptLength) + ") needs " +
+        std::to_string(needed) + " more pages of " +
+        std::to_string(shape.pageSize) + " tokens but only " +
+        std::to_string(allocator.numFreePages()) + " of " +
+        std::to_string(shape.totalNumPages) + " are free");
+  // Reserve first: once the allocator has handed pages out, nothing throws.
+  request.pages.reserve(request.pages.size() + static_cast<size_t>(needed));
+  std::vector<uint32_t> more = allocator.allocate(needed);
+  request.pages.insert(request.pages.end(), more.begin(), more.end());
+  request.spec = next;
 }
 
 const RequestSpec &PagedCache::spec(RequestId id) const {

@@ -2,7 +2,8 @@
 //
 // The C API's handles are these structs; the C functions only translate
 // between them and C, and turn the runtime's exceptions into a status and a
-// message (guarded). What a run does lives in RuntimeAPICall.cpp.
+// message (guarded). What a run does lives in RuntimeAPICall.cpp, paged
+// caches in RuntimeAPIPagedCache.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,8 @@
 #include "kvcache/Runtime/EntryPoint.h"
 #include "kvcache/Runtime/Error.h"
 #include "kvcache/Runtime/Manifest.h"
+#include "kvcache/Runtime/PageAllocator.h"
+#include "kvcache/Runtime/PagedCache.h"
 #include "kvcache/Runtime/SharedLibrary.h"
 
 #include <new>
@@ -116,6 +119,14 @@ private:
   void runOnGpu(const kvcache_run_options &options);
 };
 
+struct kvcache_paged_cache {
+  kvcache::runtime::PagedCache cache;
+
+  kvcache_paged_cache(const kvcache::runtime::CacheGeometry &geometry,
+                      uint64_t seed)
+      : cache(geometry, seed) {}
+};
+
 //===----------------------------------------------------------------------===//
 // guarded
 //===----------------------------------------------------------------------===//
@@ -129,6 +140,9 @@ kvcache_status kvcache::runtime::capi::guarded(Body &&body) {
     return fail(KVCACHE_ERROR_USAGE, error.what());
   } catch (const FaultError &error) {
     return fail(KVCACHE_ERROR_FAULT, error.what());
+  } catch (const OutOfPagesError &error) {
+    // Before InputError, which it is one of.
+    return fail(KVCACHE_ERROR_OUT_OF_PAGES, error.what());
   } catch (const InputError &error) {
     return fail(KVCACHE_ERROR_INPUT, error.what());
   } catch (const BundleError &error) {

@@ -3,6 +3,7 @@
 #include "RuntimeAPICall.h"
 
 #include "kvcache/Runtime/Error.h"
+#include "kvcache/Runtime/PageAllocator.h"
 
 #include <stdexcept>
 
@@ -24,6 +25,8 @@ void throwIfFailed(kvcache_status status) {
     throw DeviceError(message);
   case KVCACHE_ERROR_UNSUPPORTED:
     throw DeviceUnavailableError(message);
+  case KVCACHE_ERROR_OUT_OF_PAGES:
+    throw OutOfPagesError(message);
   case KVCACHE_ERROR_USAGE:
     break;
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 using namespace kvcache::runtime;
@@ -155,6 +156,69 @@ TEST(PagedCache, OutOfPages) {
             }),
             "out of KV-cache pages: the batch of 3 requests needs 4 pages of "
             "4 tokens but only 3 of 4 are free");
+}
+
+TEST(PagedCache, AdvanceGrowsAcrossAPageBoundary) {
+  PagedCache cache(smallGeometry());
+  RequestId id = cache.allocate({2, 2}); // 4 tokens: 1 page of 4
+  std::vector<uint32_t> first = cache.pages(id);
+  ASSERT_EQ(first.size(), 1u);
+  cache.advance(id, 1); // 5 tokens: 2 pages
+  EXPECT_EQ(cache.spec(id).cacheLength, 4);
+  EXPECT_EQ(cache.spec(id).promptLength, 1);
+  ASSERT_EQ(cache.pages(id).size(), 2u);
+  EXPECT_EQ(cache.pages(id)[0], first[0]);
+  EXPECT_EQ(cache.numFreePages(), 14);
+  cache.advance(id, 3); // 8 tokens: still 2 pages
+  EXPECT_EQ(cache.spec(id).cacheLength, 5);
+  EXPECT_EQ(cache.pages(id).size(), 2u);
+  EXPECT_EQ(cache.numFreePages(), 14);
+  cache.advance(id, 0); // 8 tokens cached, none new
+  EXPECT_EQ(cache.spec(id).cacheLength, 8);
+  EXPECT_EQ(cache.spec(id).promptLength, 0);
+  EXPECT_EQ(cache.pages(id).size(), 2u);
+  StepInputs step = cache.stepInputs({id});
+  EXPECT_EQ(step.cacheLengths, (std::vector<uint32_t>{8}));
+  EXPECT_EQ(step.maxLengths, (std::vector<uint32_t>{0, 8}));
+}
+
+TEST(PagedCache, AdvanceErrorsChangeNothing) {
+  PagedCache cache(smallGeometry(4));
+  RequestId id = cache.allocate({3, 1});    // 1 page
+  RequestId other = cache.allocate({0, 8}); // 2 pages
+  std::vector<uint32_t> pages = cache.pages(id);
+  // 4 + 9 tokens: 4 pages, 3 more, 1 free.
+  try {
+    cache.advance(id, 9);
+    FAIL() << "expected OutOfPagesError";
+  } catch (const OutOfPagesError &error) {
+    EXPECT_EQ(std::string(error.what()),
+              "out of KV-cache pages: request 0 (cache_length 4 + "
+              "prompt_length 9) needs 3 more pages of 4 tokens but only 1 of "
+              "4 are free");
+  }
+  EXPECT_EQ(cache.spec(id).cacheLength, 3);
+  EXPECT_EQ(cache.spec(id).promptLength, 1);
+  EXPECT_EQ(cache.pages(id), pages);
+  EXPECT_EQ(cache.numFreePages(), 1);
+
+  EXPECT_EQ(errorOf([&] { cache.advance(id, -1); }),
+            "request lengths must be non-negative, got cache_length 4 and "
+            "prompt_length -1");
+  EXPECT_EQ(
+      errorOf([&] { cache.advance(id, std::numeric_limits<int32_t>::max()); }),
+      "cache_length + prompt_length must be at most 2147483647 (an i32 "
+      "field)");
+  EXPECT_EQ(cache.spec(id).cacheLength, 3);
+  EXPECT_EQ(cache.spec(id).promptLength, 1);
+  EXPECT_EQ(cache.pages(id), pages);
+
+  cache.release(other);
+  EXPECT_EQ(errorOf([&] { cache.advance(other, 1); }),
+            "request 1 was released already");
+  EXPECT_EQ(errorOf([&] { cache.advance(7, 1); }),
+            "request 7 was never allocated");
+  EXPECT_EQ(cache.numFreePages(), 3);
 }
 
 TEST(PagedCache, ShuffledPagesAreScatteredAndSeeded) {

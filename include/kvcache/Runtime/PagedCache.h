@@ -137,6 +137,12 @@ public:
   /// Returns a request's pages. Throws PagedCacheError for a request that
   /// was released already or never allocated.
   void release(RequestId id);
+  /// After a step: the request's new tokens are cached (cache_length +=
+  /// prompt_length) and the next step brings `promptLength` new ones. Takes
+  /// the pages that needs. Throws OutOfPagesError when too few are free, or
+  /// PagedCacheError for a negative length, a total past i32 or a request
+  /// that is not live, changing nothing.
+  void advance(RequestId id, int64_t promptLength);
 
   const RequestSpec &spec(RequestId id) const;
   const std::vector<uint32_t> &pages(RequestId id) const;
@@ -157,6 +163,7 @@ private:
     std::vector<uint32_t> pages;
   };
   const Request &lookup(RequestId id) const;
+  Request &lookup(RequestId id);
   void checkSpec(const RequestSpec &spec) const;
 
   CacheGeometry shape;
