@@ -17,6 +17,12 @@ from .compiler import compile
 from .floats import bfloat16_to_float32, float32_to_bfloat16
 from .paged_cache import PagedCache, Step
 
+# Tracebacks name the classes as users spell them.
+for _public in (Error, OutOfPagesError, Status, Argument, Bundle, Pending,
+                PagedCache, Step):
+    _public.__module__ = __name__
+del _public
+
 __all__ = ["Argument", "Bundle", "Error", "OutOfPagesError", "PagedCache",
            "Pending", "Status", "Step", "bfloat16_to_float32", "compile",
            "float32_to_bfloat16", "load"]

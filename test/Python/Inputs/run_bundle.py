@@ -1,7 +1,8 @@
 """kvcache.compile / kvcache.load / Bundle.run on host (NumPy) arrays:
 
     run_bundle.py compile GRAPH TARGET DIR   compile, describe the entries
-    run_bundle.py run DIR INPUTS EXPECTED    run every way, compare
+    run_bundle.py run DIR INPUTS EXPECTED [DRIVER]
+                                             run every way, compare
 
 `run` calls the bundle's entry `decode` three ways (bundle.run, the
 attribute form, and with outputs and inputs that are strided or unaligned,
@@ -50,8 +51,8 @@ def unaligned_copy(array):
     return view
 
 
-def run(directory, inputs, expected):
-    bundle = kvcache.load(directory)
+def run(directory, inputs, expected, driver=None):
+    bundle = kvcache.load(directory, driver=driver)
     arrays = inputs_for(bundle, "decode", inputs)
     bundle.run("decode", **arrays)
     report("bundle.run", arrays, expected)
@@ -82,4 +83,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "compile":
         compile_graph(*sys.argv[2:5])
     else:
-        run(*sys.argv[2:5])
+        run(*sys.argv[2:6])

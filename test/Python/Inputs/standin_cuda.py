@@ -24,10 +24,19 @@ def _init():
     context = ctypes.c_void_p()
     _check(_cuda.cuDevicePrimaryCtxRetain(ctypes.byref(context), device),
            "cuDevicePrimaryCtxRetain")
-    _check(_cuda.cuCtxSetCurrent(context), "cuCtxSetCurrent")
+    return context
 
 
-_init()
+_context = _init()
+
+
+def make_current():
+    """Makes device 0's primary context current on the calling thread (as
+    torch does on each thread that uses CUDA)."""
+    _check(_cuda.cuCtxSetCurrent(_context), "cuCtxSetCurrent")
+
+
+make_current()
 _cuda.cuMemcpyHtoDAsync_v2.argtypes = [_u64, ctypes.c_void_p,
                                        ctypes.c_size_t, ctypes.c_void_p]
 _cuda.cuMemcpyDtoHAsync_v2.argtypes = [ctypes.c_void_p, _u64,
@@ -56,6 +65,7 @@ class DeviceArray:
         self.dtype = np.dtype(dtype)
         self.nbytes = int(np.prod(self.shape, dtype=np.int64)) * \
             self.dtype.itemsize
+        self._base = 0
         base = _u64()
         _check(_cuda.cuMemAlloc_v2(ctypes.byref(base),
                                    ctypes.c_size_t(max(self.nbytes, 1) +
@@ -87,7 +97,8 @@ class DeviceArray:
                 "version": 3}
 
     def __del__(self):
-        _cuda.cuMemFree_v2(self._base)
+        if self._base:
+            _cuda.cuMemFree_v2(self._base)
 
 
 class DLPackArray:
