@@ -51,11 +51,17 @@ config.substitutions.append(("%python", python))
 # package's libKVCacheRuntime.so needs the ASan runtime loaded first, as the
 # stock mlir-opt above does (CPython's own allocations are not ours to
 # leak-check).
-kvcache_python = f"env PYTHONPATH={os.path.join(config.kvcache_obj_root, 'python')}"
+# %sanitized_python_env is that environment alone, for a package elsewhere
+# (the installed one).
+sanitized_python_env = "env"
 if config.kvcache_sanitize:
-    kvcache_python += (f" LD_PRELOAD={libasan}"
-                       " ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0")
-config.substitutions.append(("%kvcache_python", f"{kvcache_python} {python}"))
+    sanitized_python_env += (f" LD_PRELOAD={libasan}"
+                             " ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0")
+config.substitutions.append(("%sanitized_python_env", sanitized_python_env))
+config.substitutions.append(
+    ("%kvcache_python",
+     f"{sanitized_python_env} "
+     f"PYTHONPATH={os.path.join(config.kvcache_obj_root, 'python')} {python}"))
 
 # CUDA's PTX assembler, for the tests that assemble generated kernels: the
 # feature `ptxas` and the substitution %ptxas. Without it those tests report
@@ -119,3 +125,13 @@ def has_cuda_device():
 
 if has_cuda_device():
     config.available_features.add("cuda-device")
+
+# `torch`: %python can import PyTorch (test/Python/torch.test), found
+# without importing it.
+def has_torch():
+    import subprocess
+    probe = "import importlib.util, sys; sys.exit(not importlib.util.find_spec('torch'))"
+    return subprocess.run([python, "-c", probe]).returncode == 0
+
+if has_torch():
+    config.available_features.add("torch")
