@@ -202,7 +202,7 @@ class Bundle:
 
     def _named(self, entry, caches, arrays):
         """The arrays of a run by argument name: `arrays` as given, and the
-        cache fields of each StepInputs in `caches` (PagedCache.step), whose
+        cache fields of each Step in `caches` (PagedCache.step), whose
         argument names the manifest gives."""
         arguments = self._entry(entry)
         named = dict(arrays)
@@ -345,6 +345,9 @@ class Bundle:
             call.destroy()
         api.kvcache_bundle_close(self._handle)
         self._handle = None
+        owned = self.__dict__.pop("_owned_directory", None)
+        if owned is not None:
+            owned.cleanup()
 
     def __enter__(self):
         return self

@@ -19,11 +19,14 @@ def compile(graph, target="cpu", out=None, options=(), driver=None,
             device=0):
     """Compiles `graph` (MLIR text, or the path of a .mlir file) for
     `target` ("cpu", "sim" or a chip such as "sm_90a") into the bundle
-    directory `out` (default: a new temporary directory, kept), and opens
+    directory `out` (default: a temporary directory, removed when the
+    bundle is closed or collected), and opens
     it. `options` are more kvcache-compile flags. Raises Error (INPUT) with
     the compiler's diagnostics when the graph does not compile."""
+    owned = None
     if out is None:
-        out = tempfile.mkdtemp(prefix="kvcache-bundle-")
+        owned = tempfile.TemporaryDirectory(prefix="kvcache-bundle-")
+        out = owned.name
     out = os.fspath(out)
     source = os.fspath(graph) if isinstance(graph, os.PathLike) else graph
     text = None
@@ -49,4 +52,6 @@ def compile(graph, target="cpu", out=None, options=(), driver=None,
         raise Error(Status.INPUT,
                     f"kvcache-compile failed (exit {result.returncode}):\n"
                     f"{result.stderr.strip()}")
-    return load(out, driver=driver, device=device)
+    bundle = load(out, driver=driver, device=device)
+    bundle._owned_directory = owned  # removed when the bundle closes
+    return bundle
