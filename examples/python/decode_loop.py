@@ -11,7 +11,6 @@ attention against a NumPy reference read back from the pool's pages.
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -30,9 +29,8 @@ args = parser.parse_args()
 
 graph = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                      "..", "llama3-8b-decode.mlir")
-scratch = tempfile.TemporaryDirectory(prefix="decode-loop-")  # removed at exit
-bundle = kvcache.compile(graph, target=args.target,
-                         out=args.out or scratch.name)
+# Without --out the bundle lives in a temporary directory until it closes.
+bundle = kvcache.compile(graph, target=args.target, out=args.out)
 print(bundle)
 
 # The pool: 8 pages of [K/V, layer, slot, kv head, head_dim] bf16, 16 MiB
