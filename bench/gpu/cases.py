@@ -11,6 +11,9 @@ lengths). Writes:
   BUNDLES_DIR/g-<key>/       one bundle per distinct graph
   BUNDLES_DIR/bench-p<P>/    the decode benchmark's bundles, one per page size
   BUNDLES_DIR/bin/           kvcache-run (and libraries of the build dir it needs)
+  BUNDLES_DIR/python/kvcache the Python package (BUILD_DIR/python/kvcache), its
+                             _paths.py pointing at lib/ beside it
+  BUNDLES_DIR/lib/libKVCacheRuntime.so  the runtime library the package loads
   BUNDLES_DIR/build.log
 """
 import argparse
@@ -61,6 +64,12 @@ GPU_BENCH = {
     "variants": {"page_size": 128,
                  "points": [[64, 4096], [1, 32768], [256, 4096]],
                  "tensor_cores": ["off"], "page_guard": ["off"]},
+    # The package stage (package_bench.py): kvcache.Bundle.run on torch CUDA
+    # tensors next to SDPA in one process, [batch, context, page size] on
+    # the grid's bundles; and one small point checked bit for bit against
+    # kvcache-run's answer on the same .npy inputs.
+    "package": {"points": [[64, 4096, 128], [1, 32768, 128], [256, 4096, 128]],
+                "exact": [4, 256, 128]},
 }
 # A CPU stand-in, small enough for a lit test: it only exercises the script.
 CPU_BENCH = {
@@ -71,6 +80,7 @@ CPU_BENCH = {
     "split_sweep": {"page_size": 16, "points": [[1, 256, [1, 4]]]},
     "variants": {"page_size": 16, "points": [[1, 256]],
                  "tensor_cores": ["off"]},
+    "package": {"points": [], "exact": [4, 256, 16]},
 }
 # --quick: the few correctness cases a lit test can afford.
 QUICK_CASES = {"cpu": ["decode/a", "decode/e"],
@@ -206,6 +216,91 @@ def copy_runner(build_dir, bundles, log):
     return "bin/kvcache-run", libs
 
 
+# The carried package's _paths.py: the library beside it, in BUNDLES_DIR/lib
+# (run.sh's package stage also sets KVCACHE_RUNTIME_LIBRARY to it). There is
+# no kvcache-compile on the GPU host: kvcache.compile() says it cannot run.
+CARRIED_PATHS = """# Written by bench/gpu/cases.py for the package carried in BUNDLES_DIR.
+import os as _os
+
+_BUNDLES = _os.path.normpath(_os.path.join(_os.path.dirname(__file__),
+                                           '..', '..'))
+RUNTIME_LIBRARY = _os.path.join(_BUNDLES, 'lib', 'libKVCacheRuntime.so')
+KVCACHE_COMPILE = _os.path.join(_BUNDLES, 'bin', 'kvcache-compile')
+"""
+
+
+def copy_package(build_dir, bundles, log):
+    """The Python package of the build tree (target kvcache-python) and the
+    runtime library it loads, for the package stage of run.sh. Returns the
+    cases.json record; a build without them is recorded, not fatal."""
+    source = os.path.join(build_dir, "python", "kvcache")
+    paths = {}
+    try:
+        with open(os.path.join(source, "_paths.py")) as f:
+            exec(f.read(), paths)  # the build tree's absolute paths
+    except OSError as e:
+        return {"error": f"no Python package in {source} ({e.strerror}); "
+                         f"build the target kvcache-python"}
+    library = paths.get("RUNTIME_LIBRARY") or os.path.join(
+        build_dir, "lib", "libKVCacheRuntime.so")
+    if not os.path.isfile(library):
+        return {"error": f"no runtime library at {library}; build the target "
+                         f"kvcache-python"}
+    files = sorted(f for f in os.listdir(source)
+                   if f.endswith(".py") and f != "_paths.py")
+    package_dir = os.path.join(bundles, "python", "kvcache")
+    os.makedirs(package_dir, exist_ok=True)
+    for name in files:
+        shutil.copy2(os.path.join(source, name), os.path.join(package_dir, name))
+    with open(os.path.join(package_dir, "_paths.py"), "w") as f:
+        f.write(CARRIED_PATHS)
+    lib_dir = os.path.join(bundles, "lib")
+    os.makedirs(lib_dir, exist_ok=True)
+    carried = os.path.join(lib_dir, "libKVCacheRuntime.so")
+    shutil.copy2(os.path.realpath(library), carried)
+    # Copies that differ from the sources (kvcache-python not rebuilt since)
+    # are noted.
+    stale = [name for name in files if not _same_file_text(
+        os.path.join(source, name),
+        os.path.join(common.REPO, "python", "kvcache", name))]
+    try:
+        ldd = subprocess.run(["ldd", carried], capture_output=True,
+                             text=True).stdout
+    except OSError:
+        ldd = ""
+    # A sanitizer build's library needs the ASan runtime loaded first.
+    asan = re.search(r"(libasan\.so\S*)\s*=>\s*(\S+)", ldd)
+    size = sum(os.path.getsize(os.path.join(package_dir, f))
+               for f in os.listdir(package_dir)) + os.path.getsize(carried)
+    log.write(f"copied the Python package ({len(files)} files) and "
+              f"{os.path.basename(carried)} ({size / 2**20:.2f} MiB)"
+              + (f"; differs from python/kvcache: {stale}" if stale else "")
+              + "\n")
+    record = {"path": "python", "library": "lib/libKVCacheRuntime.so",
+              "files": files + ["_paths.py"], "bytes": size,
+              "library_sha256": _sha256(carried),
+              "stale_files": stale}
+    if asan:
+        record["preload"] = asan.group(2)
+    return record
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def _same_file_text(a, b):
+    try:
+        with open(a, "rb") as f, open(b, "rb") as g:
+            return f.read() == g.read()
+    except OSError:
+        return False
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -328,12 +423,18 @@ def main():
                 failures[directory], 1500)
 
     runner, libs = copy_runner(a.build_dir, bundles, log)
+    package = copy_package(a.build_dir, bundles, log)
+    if package.get("error"):
+        log.write(f"no Python package: {package['error']}\n")
+        print(f"build_bundles: warning: {package['error']} (run.sh's package "
+              f"stage will say skipped)", file=sys.stderr)
     index = {
         "format": common.CASES_FORMAT, "target": a.target,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),
         "commit": commit_info(), "kvcache_run": runner, "libraries": libs,
         "quick": a.quick, "correctness": correctness, "memcheck": memcheck,
+        "python_package": package,
         "bench": bench, "bundles_built": len(jobs) - len(failures),
         "bundles_failed": sorted(failures),
     }

@@ -9,7 +9,11 @@ Stages (GPU mode; nominal seconds of wall time, scaled to the total budget,
                    compute-sanitizer memcheck on two cases alongside
   peers        30  copy bandwidth and the PyTorch peers (own process; the
                    whole grid took 8.5 s on an H200)
-  decode      110  kvcache-run --copy-bandwidth, then our kernels,
+  package      20  our kernels through the Python package on torch CUDA
+                   tensors, next to SDPA in the same process, and one point
+                   bit for bit against kvcache-run (package_bench.py, own
+                   process; with --cpu-only, NumPy arrays on a CPU bundle)
+  decode       90  kvcache-run --copy-bandwidth, then our kernels,
                    kvcache-run --bench per grid point (it may use up to
                    1.5x its budget when earlier stages finished early)
   report       10  targets, decode.png, results.json, the summary (last)
@@ -37,10 +41,10 @@ import common
 import decode_bench
 import plot
 
-BUDGETS_GPU = {"info": 10, "correctness": 60, "peers": 30, "decode": 110,
-               "report": 10}
-BUDGETS_CPU = {"info": 5, "correctness": 60, "peers": 0, "decode": 30,
-               "report": 10}
+BUDGETS_GPU = {"info": 10, "correctness": 60, "peers": 30, "package": 20,
+               "decode": 90, "report": 10}
+BUDGETS_CPU = {"info": 5, "correctness": 60, "peers": 0, "package": 5,
+               "decode": 25, "report": 10}
 
 
 def log(msg):
@@ -353,6 +357,63 @@ class Run:
             return "timeout (partial results kept)"
         return peers.get("status", "error")
 
+    def package(self, budget):
+        """package_bench.py in its own process (its torch and GPU memory
+        gone before the decode stage)."""
+        info = self.cases.get("python_package")
+        if not info or info.get("error"):
+            reason = (info or {}).get("error") or (
+                "cases.json has no python_package (bundles built before the "
+                "package was carried; rebuild them)")
+            self.results["package"] = skipped(reason)
+            return "skipped: " + reason
+        out = os.path.join(self.scratch, "package.json")
+        # The process starts (torch, CUDA) before its own clock does.
+        cmd = [sys.executable, os.path.join(common.HERE, "package_bench.py"),
+               "--bundles", self.bundles, "--out", out,
+               "--budget", f"{max(1.0, budget - (6 if self.gpu else 1)):.0f}",
+               "--runner", self.runner,
+               "--scratch", os.path.join(self.scratch, "package")]
+        if not self.gpu:
+            cmd.append("--cpu-only")
+        if self.a.repeat:
+            cmd += ["--repeat", str(self.a.repeat)]
+        env = dict(os.environ)
+        if info.get("preload") and os.path.exists(info["preload"]):
+            # A sanitizer build's library: the ASan runtime first, and
+            # CPython's allocations are not ours to leak-check.
+            env.update(LD_PRELOAD=info["preload"],
+                       ASAN_OPTIONS="detect_leaks=0:allow_user_poisoning=0")
+        rc, output = common.run(cmd, timeout=budget + 10, env=env)
+        for line in output.splitlines()[-40:]:
+            log("package: " + line)
+        if not os.path.exists(out):
+            self.results["package"] = {
+                "status": "error", "exit": rc,
+                "error": "package_bench.py wrote nothing",
+                "output_tail": common.tail(output)}
+            return "error: package_bench.py wrote nothing"
+        with open(out) as f:
+            package = json.load(f)
+        package["exit"] = rc
+        if rc != 0:
+            package["output_tail"] = common.tail(output)
+        self.results["package"] = package
+        if package.get("status") != "ok":
+            return f"error: {package.get('error')}"
+        exact = package.get("exact") or {}
+        pts = package.get("points") or []
+        parts = []
+        if exact:
+            parts.append("equals kvcache-run bit for bit" if exact.get("equal")
+                         else f"exact check {exact.get('status')}")
+        if pts:
+            ok = sum(1 for p in pts if p.get("status") == "ok")
+            parts.append(f"{ok}/{len(pts)} points match SDPA")
+        if rc is None:
+            parts.append("timeout (partial results kept)")
+        return ", ".join(parts) or "ok"
+
     def runner_copy_bandwidth(self):
         """kvcache-run --copy-bandwidth: the same measurement in our runtime."""
         path = os.path.join(self.scratch, "copy.json")
@@ -472,14 +533,80 @@ class Run:
         ]
         r["targets"] = out
 
+    def package_vs_runner(self):
+        """Each package point's kernel time next to kvcache-run --bench's
+        at the same point (the decode stage): the package adds nothing to
+        the kernels, so the ratio should be about 1."""
+        decode = self.results.get("decode") or {}
+        gbps = {(p["page_size"], p["batch"], p["context"]): p.get("gbps")
+                for p in decode.get("points", []) if p.get("status") == "ok"}
+        for p in (self.results.get("package") or {}).get("points") or []:
+            ours = gbps.get((p["page_size"], p["batch"], p["context"]))
+            if p.get("gbps") and ours:
+                p["kvcache_run_gbps"] = ours
+                p["ratio_to_kvcache_run"] = p["gbps"] / ours
+
+    def package_summary(self):
+        """The summary's line for the package stage."""
+        package = self.results.get("package") or {}
+        if package.get("skipped"):
+            return f"package: skipped ({package.get('reason')})"
+        if package.get("status") != "ok":
+            return (f"package: error: "
+                    f"{common.tail(package.get('error') or '?', 300)}")
+        versions = package.get("versions") or {}
+        parts = []
+        exact = package.get("exact") or {}
+        if exact:
+            tag = (f"b{exact.get('batch')} L{exact.get('context')} "
+                   f"p{exact.get('page_size')}")
+            if exact.get("status") == "ok":
+                parts.append(f"{tag} on {exact.get('arrays')}: Bundle.run "
+                             f"equals kvcache-run's answer bit for bit" +
+                             (f", call {exact['median_call_us'] / 1e3:.3g} ms"
+                              if exact.get("median_call_us") else ""))
+            elif exact.get("status") == "differs":
+                parts.append(f"{tag}: Bundle.run DIFFERS from kvcache-run's "
+                             "answer (" + ", ".join(
+                                 f"{k}: {v}" for k, v in
+                                 (exact.get("differences") or {}).items()) +
+                             ")")
+            else:
+                parts.append(f"{tag}: exact check error: "
+                             f"{common.tail(exact.get('error') or '?', 200)}")
+        for p in package.get("points") or []:
+            tag = f"b{p['batch']} L{p['context']} p{p['page_size']}"
+            if not p.get("gbps"):
+                parts.append(f"{tag} {p.get('status')}")
+                continue
+            cell = f"{tag} {p['gbps']:.4g} GB/s"
+            if p.get("ratio_to_sdpa"):
+                cell += f" {p['ratio_to_sdpa']:.2f}x SDPA"
+            if p.get("ratio_to_kvcache_run"):
+                cell += f" {p['ratio_to_kvcache_run']:.2f}x kvcache-run"
+            if p.get("max_abs_error") is not None:
+                cell += f" err {p['max_abs_error']:.2g}"
+            if p.get("status") != "ok":
+                cell += f" {p.get('status', '?').upper()}"
+            parts.append(cell)
+        if package.get("points_skipped"):
+            parts.append(f"points skipped: {package['points_skipped']}")
+        if not parts:
+            parts.append("no points in cases.json's bench.package")
+        who = ", ".join(f"{k} {versions[k]}" for k in ("torch", "numpy")
+                        if versions.get(k))
+        return f"package ({who}): " + "; ".join(parts)
+
     def report(self, budget):
         r = self.results
         for key, reason in (("correctness", "stage did not run"),
                             ("memcheck", "stage did not run"),
                             ("decode", "stage did not run"),
-                            ("peers", "stage did not run")):
+                            ("peers", "stage did not run"),
+                            ("package", "stage did not run")):
             r.setdefault(key, skipped(reason))
         self.copy_summary()
+        self.package_vs_runner()
         self.targets()
         device = r.get("device") or {}
         title = (f"kvcache decode, {device.get('name') or 'unknown device'}"
@@ -562,6 +689,8 @@ class Run:
                 f"{p.get('variant') or 'tensor-cores ' + p['tensor_cores']}: " +
                 (f"{p['gbps']:.4g}" if p.get("gbps") else p.get("status", "-")) +
                 " GB/s, default " + (f"{default:.4g}" if default else "-"))
+        if r.get("package"):
+            lines.append(self.package_summary())
         for t in r.get("targets") or []:
             value = (f"{t['value']:.3f}" if t.get("value") is not None
                      else t.get("reason"))
@@ -600,7 +729,9 @@ class Run:
             skip = set(self.a.skip or [])
             for name, fn in (("info", self.info),
                              ("correctness", self.correctness),
-                             ("peers", self.peers), ("decode", self.decode)):
+                             ("peers", self.peers),
+                             ("package", self.package),
+                             ("decode", self.decode)):
                 if name in skip:
                     self.results["stages"][name] = {"budget_s": 0, "seconds": 0,
                                                     "status": "skipped (--skip)"}
@@ -635,7 +766,8 @@ def main():
                    "when it has 40 GB free, else $TMPDIR); removed after")
     p.add_argument("--keep-scratch", action="store_true")
     p.add_argument("--skip", action="append",
-                   choices=["info", "correctness", "peers", "decode"])
+                   choices=["info", "correctness", "peers", "package",
+                            "decode"])
     a = p.parse_args()
     if a.repeat and not a.cpu_only and a.repeat < 20:
         p.error("--repeat: the protocol asks for >= 20 timed runs on a GPU")

@@ -5,8 +5,11 @@
 #   prebuilt bundles; (c) compute-sanitizer memcheck on a decode and a prefill
 #   case; (d) the decode benchmark of KERNELS.md; (e) copy bandwidth and the
 #   80%-of-spec rejection rule; (f) the PyTorch peers (SDPA with enable_gqa on
-#   dense K/V, and a paged gather + SDPA path); (g) OUT_DIR/results.json and
-#   OUT_DIR/decode.png, then a short summary table, printed last.
+#   dense K/V, and a paged gather + SDPA path); (g) our kernels through the
+#   Python package (carried in BUNDLES_DIR) on torch CUDA tensors, next to
+#   SDPA in one process, and one point bit for bit against kvcache-run;
+#   (h) OUT_DIR/results.json and OUT_DIR/decode.png, then a short summary
+#   table, printed last.
 # Each stage has a time budget (bench/gpu/harness.py); the whole run stays
 # under 4 minutes (--budget, default 215 s). OUT_DIR gets at most five files
 # (results.json, decode.png, run.log, ...), each far under 16 MiB; the inputs
