@@ -22,21 +22,22 @@ import sys
 
 import numpy as np
 
+from paged_attention_case import bf16_bits_to_f32, f32_to_bf16_bits
+
 DTYPES = {"f32": np.float32, "bf16": np.uint16}
 
 
 def to_f32(array, dtype):
     if dtype == "f32":
         return array.astype(np.float64)
-    return (array.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    return bf16_bits_to_f32(array).astype(np.float64)
 
 
 def from_f32(array, dtype):
     array = np.asarray(array, np.float32)
     if dtype == "f32":
         return array
-    bits = array.view(np.uint32)
-    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    return f32_to_bf16_bits(array)
 
 
 def graph(a):

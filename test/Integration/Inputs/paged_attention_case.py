@@ -38,6 +38,7 @@ run, also for failures.
 """
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import shlex
@@ -58,17 +59,21 @@ DOMINANT_SCORE = 6.0
 DEFAULT_NUM_SMS = 132
 
 
-def f32_to_bf16_bits(values):
-    """Rounds to the nearest bf16, ties to even; NaN stays a quiet NaN."""
-    x = np.ascontiguousarray(values, dtype=np.float32)
-    bits = x.view(np.uint32).astype(np.uint64)
-    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
-    return np.where(np.isnan(x), np.uint16(0x7FC0), rounded).astype("<u2")
+def _load_package_floats():
+    """python/kvcache/floats.py, the one definition of bf16 rounding, loaded
+    by path: these scripts run without the built package on sys.path."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "..", "python", "kvcache", "floats.py")
+    spec = importlib.util.spec_from_file_location("kvcache_floats", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def bf16_bits_to_f32(bits):
-    return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << 16).view(
-        np.float32)
+_floats = _load_package_floats()
+# Rounds to the nearest bf16, ties to even; NaN stays a quiet NaN.
+f32_to_bf16_bits = _floats.float32_to_bfloat16
+bf16_bits_to_f32 = _floats.bfloat16_to_float32
 
 
 class ElementType:

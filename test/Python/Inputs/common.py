@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+import kvcache
+
 
 def load_arrays(directory):
     """Every NAME.npy of `directory` as {NAME: array}."""
@@ -36,3 +38,13 @@ def report(what, arrays, expected_directory):
     wrong = differences(arrays, expected_directory)
     print(f"{what}: " + ("kvcache-run's answer" if not wrong else
                          "DIFFERS from kvcache-run in " + ", ".join(wrong)))
+
+
+def refused(what, call):
+    """Prints the kvcache.Error that `call` raises, or that it raised none."""
+    try:
+        call()
+    except kvcache.Error as error:
+        print(f"{what}: {error.status.name}: {error.message}")
+    else:
+        print(f"{what}: NOT REFUSED")

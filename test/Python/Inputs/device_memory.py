@@ -12,16 +12,7 @@ import numpy as np
 
 import kvcache
 import standin_cuda as cuda
-from common import inputs_for, report
-
-
-def refused(what, call):
-    try:
-        call()
-    except kvcache.Error as error:
-        print(f"{what}: {error.status.name}: {error.message}")
-    else:
-        print(f"{what}: NOT REFUSED")
+from common import inputs_for, refused, report
 
 
 def on_device(bundle, arrays, wrap=cuda.DeviceArray.from_numpy):

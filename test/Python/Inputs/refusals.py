@@ -9,16 +9,7 @@ import sys
 import numpy as np
 
 import kvcache
-from common import inputs_for
-
-
-def refused(what, call):
-    try:
-        call()
-    except kvcache.Error as error:
-        print(f"{what}: {error.status.name}: {error.message}")
-    else:
-        print(f"{what}: NOT REFUSED")
+from common import inputs_for, refused
 
 
 class FakeDeviceArray:
