@@ -1,10 +1,11 @@
 // RUN: kvcache-opt %s -split-input-file --allow-unregistered-dialect --kvcache-drop-optional-fields | FileCheck %s
 
-// These modules hold operations that kvcache-expand-inputs rejects, so the
-// flatten/unflatten property does not apply; expansion stops with an error
-// at the first of them.
-// RUN: not kvcache-opt %s -split-input-file --allow-unregistered-dialect --kvcache-expand-inputs 2>&1 | FileCheck %s --check-prefix=EXPAND
-// EXPAND: error: 'scf.index_switch' op uses a !kvcache.inputs value, which kvcache-expand-inputs cannot rewrite
+// kvcache-expand-inputs keeps these operations (it packs the bundles they
+// take and reads the ones they define), so the flatten/unflatten property
+// holds here too.
+// RUN: kvcache-opt %s -split-input-file --allow-unregistered-dialect --kvcache-drop-optional-fields --kvcache-expand-inputs > %t.a
+// RUN: kvcache-opt %t.a -split-input-file --allow-unregistered-dialect --kvcache-pack-inputs --kvcache-expand-inputs > %t.b
+// RUN: diff %t.a %t.b
 
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x2x64xbf16>,
                       cache_lengths: tensor<?xi32>,

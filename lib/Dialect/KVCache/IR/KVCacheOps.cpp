@@ -159,6 +159,23 @@ LogicalResult GetOp::verify() {
   return success();
 }
 
+OpFoldResult PackOp::fold(FoldAdaptor) {
+  // The fields of a bundle type are distinct and in ABI order, so one get of
+  // each field, in order, from a bundle of the same type is all of it.
+  Value bundle;
+  for (auto [field, value] :
+       llvm::zip_equal(getType().getFields(), getValues())) {
+    auto get = value.getDefiningOp<GetOp>();
+    if (!get || get.getFieldKind() != field ||
+        (bundle && get.getBundle() != bundle))
+      return {};
+    bundle = get.getBundle();
+  }
+  if (!bundle || bundle.getType() != getType())
+    return {};
+  return bundle;
+}
+
 OpFoldResult GetOp::fold(FoldAdaptor) {
   if (auto pack = getBundle().getDefiningOp<PackOp>())
     return pack.getFieldValue(getFieldKind());

@@ -10,8 +10,6 @@
 
 using namespace mlir;
 
-/// The types `op` uses or defines: operands, results, the arguments of the
-/// blocks of its regions and, for a function, its signature.
 /// Whether `pred` holds for a type `op` uses: operand, result, function
 /// signature or block argument of one of its regions. Allocation-free: the
 /// conversion driver asks this of every operation.
@@ -43,7 +41,6 @@ bool kvcache::isBundleCarrier(Operation *op) {
 
 LogicalResult
 kvcache::checkBundleUsers(ModuleOp module, StringRef pass,
-                          function_ref<bool(Operation *)> isKnown,
                           function_ref<void(Operation *)> onBundleUser) {
   // Whether a type holds a bundle inside it (a function type, a tuple), which
   // no pass can rewrite. Types repeat, so each is walked once.
@@ -71,15 +68,7 @@ kvcache::checkBundleUsers(ModuleOp module, StringRef pass,
                         << " cannot rewrite";
       return WalkResult::interrupt();
     }
-    if (!touchesBundles(op))
-      return WalkResult::advance();
-    if (!isBundleCarrier(op) && !isKnown(op)) {
-      op->emitOpError() << "uses a !kvcache.inputs value, which " << pass
-                        << " cannot rewrite; lower it first (compute ops "
-                           "before expansion) or pass the fields instead";
-      return WalkResult::interrupt();
-    }
-    if (onBundleUser)
+    if (onBundleUser && touchesBundles(op))
       onBundleUser(op);
     return WalkResult::advance();
   });

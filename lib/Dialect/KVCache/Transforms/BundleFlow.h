@@ -27,13 +27,12 @@ bool touchesBundles(mlir::Operation *op);
 /// operands, results and region arguments the passes know how to rewrite.
 bool isBundleCarrier(mlir::Operation *op);
 
-/// Emits an error on the first operation under `module` that touches a bundle
-/// and is neither a carrier nor accepted by `isKnown`, or whose types hold a
-/// bundle inside another type. `pass` names the pass in the message.
-/// `onBundleUser`, if given, sees every operation that touches a bundle.
+/// Emits an error on the first operation under `module` whose types hold a
+/// bundle inside another type (a function type, a tuple), which no pass can
+/// rewrite. `pass` names the pass in the message. `onBundleUser`, if given,
+/// sees every operation that touches a bundle.
 mlir::LogicalResult checkBundleUsers(
     mlir::ModuleOp module, llvm::StringRef pass,
-    llvm::function_ref<bool(mlir::Operation *)> isKnown,
     llvm::function_ref<void(mlir::Operation *)> onBundleUser = nullptr);
 
 /// The ops of `module` that reference each of its symbols (by root name),

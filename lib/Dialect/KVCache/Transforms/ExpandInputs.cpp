@@ -3,6 +3,9 @@
 // kvcache-expand-inputs: every !kvcache.inputs value becomes its present
 // fields in ABI order, by a 1:N dialect conversion. Declarations become new
 // function arguments, annotated so that a runtime can bind them by name.
+// Operations the pass does not know (compute ops lowered later) keep their
+// bundles, through the conversion's materializations: kvcache.pack of the
+// flat values for a bundle they take, kvcache.get for one they define.
 //
 //===----------------------------------------------------------------------===//
 
@@ -344,20 +347,56 @@ struct ExecuteRegionConversion
   }
 };
 
-bool isLegal(Operation *op) { return !touchesBundles(op); }
+/// Whether the conversion rewrites `op`: a carrier that touches a bundle, in
+/// a place whose other bundle values the conversion rewrites too. A yield or
+/// a branch in the region of an op the pass does not know stays, since that
+/// op's results and block arguments keep their bundle types.
+bool isRewritten(Operation *op) {
+  if (!isBundleCarrier(op) || !touchesBundles(op))
+    return false;
+  Operation *parent = op->getParentOp();
+  if (isa<scf::YieldOp>(op))
+    return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::ExecuteRegionOp>(
+        parent);
+  if (isa<cf::BranchOp, cf::CondBranchOp, cf::SwitchOp>(op))
+    return isa<func::FuncOp, scf::ExecuteRegionOp>(parent);
+  return true;
+}
 
-/// Whether `func` or any operation in it touches a bundle.
+/// Every other operation that touches a bundle (kvcache.store and
+/// kvcache.attention, ops of other dialects) stays as it is: it reads a
+/// bundle operand through a kvcache.pack of the flat values, and a bundle it
+/// defines reaches the rewritten ops through kvcache.get of each field.
+bool isLegal(Operation *op) { return !isRewritten(op); }
+
+Value packFields(OpBuilder &builder, InputsType type, ValueRange fields,
+                 Location loc) {
+  if (TypeRange(fields) != TypeRange(type.getFieldTypes()))
+    return Value();
+  return PackOp::create(builder, loc, type, fields).getResult();
+}
+
+SmallVector<Value> getFields(OpBuilder &builder, TypeRange fieldTypes,
+                             ValueRange inputs, Location loc) {
+  if (inputs.size() != 1)
+    return {};
+  auto type = dyn_cast<InputsType>(inputs.front().getType());
+  if (!type || fieldTypes != TypeRange(type.getFieldTypes()))
+    return {};
+  SmallVector<Value> fields;
+  for (Field field : type.getFields())
+    fields.push_back(GetOp::create(builder, loc, inputs.front(), field));
+  return fields;
+}
+
 struct ExpandInputsPass
     : public kvcache::impl::ExpandInputsBase<ExpandInputsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // One walk finds the unknown users, the functions that carry bundles and
-    // the declarations outside any function.
+    // One walk finds the bundles hidden in other types, the functions that
+    // carry bundles and the declarations outside any function.
     llvm::SetVector<Operation *> carriers;
     bool stray = false;
-    auto known = [](Operation *op) {
-      return isa<PackOp, GetOp, InputsPerDeviceOp>(op);
-    };
     auto record = [&](Operation *op) {
       auto func = dyn_cast<func::FuncOp>(op);
       if (!func)
@@ -371,8 +410,7 @@ struct ExpandInputsPass
         stray = true;
       }
     };
-    if (failed(
-            checkBundleUsers(module, "kvcache-expand-inputs", known, record)) ||
+    if (failed(checkBundleUsers(module, "kvcache-expand-inputs", record)) ||
         stray)
       return signalPassFailure();
 
@@ -406,6 +444,10 @@ struct ExpandInputsPass
           llvm::append_range(results, type.getFieldTypes());
           return success();
         });
+    // The bundle that an op the pass does not know takes, rebuilt from the
+    // flat values; the fields of a bundle that such an op defines.
+    converter.addSourceMaterialization(packFields);
+    converter.addTargetMaterialization(getFields);
 
     ConversionTarget target(getContext());
     target.markUnknownOpDynamicallyLegal(isLegal);
@@ -424,6 +466,14 @@ struct ExpandInputsPass
 
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
+
+    // A bundle defined by an unknown op is read through one kvcache.get per
+    // field, of which the rewritten ops may use only some.
+    for (Operation *op : carriers)
+      op->walk([](GetOp get) {
+        if (get->use_empty())
+          get->erase();
+      });
 
     for (auto &[op, attrs] : flatAttrs) {
       auto func = cast<func::FuncOp>(op);

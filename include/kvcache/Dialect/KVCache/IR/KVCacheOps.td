@@ -61,11 +61,15 @@ def KVCache_PackOp : KVCache_Op<"pack", [Pure]> {
     ```mlir
     %kv = kvcache.pack %kv_blocks, %cache_lengths, %lookup_table, %max_lengths : !kv
     ```
+
+    A pack of every field of one bundle, each read with `kvcache.get`, into
+    the bundle's own type folds to that bundle.
   }];
   let arguments = (ins Variadic<AnyType>:$values);
   let results = (outs KVCache_InputsType:$result);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
+  let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The operand that supplies `field`, or null when the field is absent.
     ::mlir::Value getFieldValue(::kvcache::abi::Field field);

@@ -42,7 +42,8 @@ def ExpandInputs : Pass<"kvcache-expand-inputs", "::mlir::ModuleOp"> {
     returns, the arguments of every block and the branches that feed them
     (`cf.br`, `cf.cond_br`, `cf.switch`), and `scf.if`, `scf.for`,
     `scf.while` and `scf.execute_region`. `kvcache.pack` and `kvcache.get`
-    disappear.
+    disappear, except where an operation the pass does not know uses a
+    bundle.
 
     `kvcache.inputs_per_device` declarations become new arguments of the
     enclosing function, appended after its existing arguments: caches in the
@@ -52,8 +53,19 @@ def ExpandInputs : Pass<"kvcache-expand-inputs", "::mlir::ModuleOp"> {
     `kvcache.cache`, so that a runtime can bind arguments by name and
     `kvcache-pack-inputs` can invert the pass.
 
-    An operation the pass does not know that still uses a bundle (compute
-    ops must be lowered first) is an error naming it.
+    Operations the pass does not know (`kvcache.store` and
+    `kvcache.attention`, ops of other dialects, `scf.index_switch`, and the
+    terminators and branches in their regions) stay as they are, so that
+    compute ops can be lowered after flattening. Where such an op takes a
+    bundle, the pass rebuilds it from the flat values with one
+    `kvcache.pack` (the conversion's source materialization); where it
+    defines one (a result or a block argument), the rewritten ops read its
+    fields with `kvcache.get` (the target materialization). The lowerings
+    read a bundle's fields with `kvcache.get`, which folds through the pack,
+    so a second run of the pass after them leaves no bundle.
+
+    A type that holds a bundle inside it (a function type, a tuple) cannot be
+    rewritten and is an error naming the operation.
   }];
   let dependentDialects = ["::kvcache::KVCacheDialect"];
 }
