@@ -53,9 +53,14 @@ config.substitutions.append(("%python", python))
 # leak-check).
 # %sanitized_python_env is that environment alone, for a package elsewhere
 # (the installed one).
+# libstdc++ is preloaded with it: CPython does not link it, and ASan's
+# __cxa_throw interceptor needs the real one present at start-up (else the
+# first C++ exception the runtime throws aborts the process).
 sanitized_python_env = "env"
 if config.kvcache_sanitize:
-    sanitized_python_env += (f" LD_PRELOAD={libasan}"
+    libstdcxx = subprocess.run(["c++", "-print-file-name=libstdc++.so.6"],
+                               capture_output=True, text=True).stdout.strip()
+    sanitized_python_env += (f" LD_PRELOAD={libasan}:{libstdcxx}"
                              " ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0")
 config.substitutions.append(("%sanitized_python_env", sanitized_python_env))
 config.substitutions.append(

@@ -281,7 +281,11 @@ def copy_package(build_dir, bundles, log):
               "library_sha256": _sha256(carried),
               "stale_files": stale}
     if asan:
-        record["preload"] = asan.group(2)
+        # libstdc++ too: CPython does not link it, and ASan's __cxa_throw
+        # interceptor needs it present at start-up.
+        stdcxx = re.search(r"libstdc\+\+\.so\S*\s*=>\s*(\S+)", ldd)
+        record["preload"] = ":".join(
+            [asan.group(2)] + ([stdcxx.group(1)] if stdcxx else []))
     return record
 
 

@@ -379,7 +379,8 @@ class Run:
         if self.a.repeat:
             cmd += ["--repeat", str(self.a.repeat)]
         env = dict(os.environ)
-        if info.get("preload") and os.path.exists(info["preload"]):
+        if info.get("preload") and all(
+                os.path.exists(p) for p in info["preload"].split(":")):
             # A sanitizer build's library: the ASan runtime first, and
             # CPython's allocations are not ours to leak-check.
             env.update(LD_PRELOAD=info["preload"],
