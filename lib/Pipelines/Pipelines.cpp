@@ -35,8 +35,10 @@ void kvcache::buildFlattenPipeline(mlir::OpPassManager &pm,
 void kvcache::buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
                                         const CPUPipelineOptions &options) {
   // Prune first: it rewrites bundle types, which the compute ops' lowering
-  // reads (and it keeps the fields those ops read). Expansion comes last,
-  // once nothing but kvcache.get and the declarations touch bundles.
+  // reads (and it keeps the fields those ops read). Expansion comes last:
+  // it would also take the compute ops (through a kvcache.pack), but after
+  // lowering nothing but kvcache.get and the declarations touch bundles, so
+  // no pack is left to fold.
   pm.addPass(createDropOptionalFields());
   ConvertKVCacheToLoopsOptions loops;
   loops.splits = options.splits;
