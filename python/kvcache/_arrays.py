@@ -23,11 +23,18 @@ ALIGNMENT = 16
 _BIT_PATTERN_DTYPES = {"bfloat16": "<u2", "float8_e4m3fn": "|u1"}
 
 
+_DESCRS = {}  # dtype -> descr: dtype.name is slow, and a run asks per array
+
+
 def descr(dtype):
     """The NumPy dtype descr the C API takes for `dtype`'s elements:
     ml_dtypes' bfloat16 and float8_e4m3fn are bound as their bit patterns."""
     dtype = np.dtype(dtype)
-    return _BIT_PATTERN_DTYPES.get(dtype.name, dtype.str)
+    found = _DESCRS.get(dtype)
+    if found is None:
+        found = _DESCRS[dtype] = _BIT_PATTERN_DTYPES.get(dtype.name,
+                                                         dtype.str)
+    return found
 
 
 class Binding:
@@ -39,7 +46,7 @@ class Binding:
                  write_back=None):
         self.pointer = pointer
         self.descr = descr
-        self.shape = tuple(int(dim) for dim in shape)
+        self.shape = shape  # a tuple of ints
         self.memory = memory
         self.keep = keep
         self._write_back = write_back
@@ -74,14 +81,16 @@ def host_binding(argument, array):
                     f"argument '{argument.name}' (role {argument.role}) is "
                     f"written back in place, but the array is read-only")
     staged = array
+    pointer = array.ctypes.data
     write_back = None
-    if not array.flags.c_contiguous or array.ctypes.data % ALIGNMENT:
+    if not array.flags.c_contiguous or pointer % ALIGNMENT:
         staged = _aligned_empty(array.shape, array.dtype)
         staged[...] = array
+        pointer = staged.ctypes.data
         if written:
             write_back = lambda: np.copyto(array, staged)  # noqa: E731
-    return Binding(staged.ctypes.data, descr(array.dtype), array.shape,
-                   MEMORY_HOST, keep=staged, write_back=write_back)
+    return Binding(pointer, descr(array.dtype), array.shape, MEMORY_HOST,
+                   keep=staged, write_back=write_back)
 
 
 def _scalar_array(argument, value):
@@ -168,14 +177,14 @@ def _torch_binding(argument, tensor):
     pointer = tensor.data_ptr()
     _check_device_memory(argument, pointer, tuple(tensor.shape), strides,
                          itemsize)
-    return Binding(pointer, _TORCH_DESCR[name], tuple(tensor.shape),
+    return Binding(pointer, _TORCH_DESCR[name], tuple(map(int, tensor.shape)),
                    MEMORY_DEVICE, keep=tensor)
 
 
 def _interface_binding(argument, value):
     interface = value.__cuda_array_interface__
     pointer, read_only = interface["data"]
-    shape = tuple(interface["shape"])
+    shape = tuple(map(int, interface["shape"]))
     typestr = interface["typestr"]
     if read_only and argument.role in ("output", "inout", "cache"):
         raise Error(Status.INPUT,

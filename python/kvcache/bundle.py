@@ -1,6 +1,7 @@
 """Bundles: a compiled graph's entries, called by argument name."""
 
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -59,6 +60,13 @@ class Argument:
         return self.role == "workspace" and None not in self.shape
 
 
+@functools.lru_cache(maxsize=None)
+def _encoded(text):
+    """`text` as the C API's bytes (argument names and descrs repeat every
+    run)."""
+    return text.encode()
+
+
 def _stream_handle(stream):
     """A CUstream from `stream`: None (PyTorch's current stream once torch
     has initialised CUDA, else the default stream), an int handle, or a
@@ -97,11 +105,14 @@ class _Call:
             self.handle = None
 
     def bind(self, bindings):
+        bind, encoded = api.kvcache_call_bind, _encoded
         for name, bound in bindings.items():
-            shape = (ctypes.c_int64 * len(bound.shape))(*bound.shape)
-            check(api.kvcache_call_bind(
-                self.handle, name.encode(), ctypes.c_void_p(bound.pointer),
-                bound.descr.encode(), len(bound.shape), shape, bound.memory))
+            rank = len(bound.shape)
+            status = bind(self.handle, encoded(name), bound.pointer,
+                          encoded(bound.descr), rank,
+                          (ctypes.c_int64 * rank)(*bound.shape), bound.memory)
+            if status:
+                check(status)
         self.bound = frozenset(bindings)
 
 
