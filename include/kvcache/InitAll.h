@@ -17,12 +17,16 @@ namespace kvcache {
 /// Registers the kvcache dialect only.
 void registerKVCacheDialect(mlir::DialectRegistry &registry);
 
-/// Registers the kvcache dialect and the upstream dialects (and their
-/// interface extensions) that kvcache pipelines use: func, arith, memref,
-/// tensor, scf, cf, gpu, nvvm, nvgpu, llvm, vector, math.
+/// Registers the kvcache dialect and every upstream dialect with its external
+/// interface models and extensions (what the stock mlir-opt registers: linalg,
+/// tensor, bufferization, affine, ... with their bufferization models and
+/// inliner interfaces), plus the GPU target and LLVM IR translations that the
+/// kvcache pipelines need. The registry the tools share (kvcache-opt,
+/// kvcache-compile, the LSP server).
 void registerAllDialects(mlir::DialectRegistry &registry);
 
-/// Registers the kvcache passes and pipelines and the upstream passes. (The
+/// Registers the kvcache passes and pipelines and every upstream pass
+/// (one-shot-bufferize, the buffer deallocation passes, linalg, ...). (The
 /// kvcache passes alone: `registerKVCachePasses()` from Transforms/Passes.h;
 /// the pipelines alone: `registerKVCachePipelines()` from
 /// Pipelines/Pipelines.h.)

@@ -8,19 +8,8 @@
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -31,12 +20,13 @@ void kvcache::registerKVCacheDialect(mlir::DialectRegistry &registry) {
 
 void kvcache::registerAllDialects(mlir::DialectRegistry &registry) {
   registerKVCacheDialect(registry);
-  registry.insert<mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                  mlir::memref::MemRefDialect, mlir::tensor::TensorDialect,
-                  mlir::scf::SCFDialect, mlir::cf::ControlFlowDialect,
-                  mlir::gpu::GPUDialect, mlir::NVVM::NVVMDialect,
-                  mlir::nvgpu::NVGPUDialect, mlir::LLVM::LLVMDialect,
-                  mlir::vector::VectorDialect, mlir::math::MathDialect>();
+  // Every upstream dialect with its external models (bufferization,
+  // deallocation, value bounds, tiling, ...) and extensions (inliner,
+  // convert-to-llvm, ...), as the stock mlir-opt registers them: a graph
+  // compiler's graph mixes kvcache ops with any of them, and it behaves the
+  // same here as in mlir-opt with the plugin. Dialects load lazily, so the
+  // registry costs nothing until a graph uses one.
+  mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   // The NVVM target and the LLVM IR translations that gpu-module-to-binary
   // and the host-code translation need.
