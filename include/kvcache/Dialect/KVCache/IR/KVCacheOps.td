@@ -105,6 +105,25 @@ def KVCache_GetOp : KVCache_Op<"get", [Pure]> {
 // Compute
 //===----------------------------------------------------------------------===//
 
+// Memory effects of the compute ops. Every memref operand gets its own read or
+// write. The cache is reached through the bundle, whose fields have no SSA
+// value of their own at the op, so its reads and writes are declared on the
+// bundle operand, on the default resource:
+// - the default resource, not a kvcache-specific one: the fields are ordinary
+//   memrefs that `kvcache.get`, function arguments and `memref` ops reach too,
+//   and effects on different resources are taken to be independent;
+// - on the bundle value, not value-less: alias analysis then sees a bundle
+//   that may alias any memref it cannot prove distinct (a `kvcache.get`
+//   result, an argument, the operand of the `kvcache.pack` that built it),
+//   while a buffer allocated in the function, which no bundle argument can
+//   hold, stays independent of the cache. A store and an attention on the
+//   same bundle value write and read the same value, and bundles rebuilt
+//   from the same fields may alias, so neither moves across the other.
+// The granularity is the bundle: `kvcache.store` reads it (cache_lengths,
+// lookup_table) and writes it (kv_blocks and, for FP8 caches, kv_scales);
+// `kvcache.attention` reads it (every field it uses). This is what NVGPU's
+// `tma.async.store` does with the descriptor it writes through.
+
 def KVCache_StoreOp : KVCache_Op<"store"> {
   let summary = "Writes the new K/V rows of a ragged batch into their pages";
   let description = [{
@@ -123,10 +142,17 @@ def KVCache_StoreOp : KVCache_Op<"store"> {
     kvcache.store %kv, %layer, %key, %value, %input_row_offsets
         : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
     ```
+
+    Memory effects: reads `key`, `value` and `input_row_offsets`; reads and
+    writes the cache through `bundle` (the effect is on the bundle value), so
+    no reads of the same cache move across it.
   }];
-  let arguments = (ins KVCache_InputsType:$bundle, Index:$layer,
-                   AnyMemRef:$key, AnyMemRef:$value,
-                   AnyMemRef:$input_row_offsets);
+  let arguments = (ins
+    Arg<KVCache_InputsType, "the cache written", [MemRead, MemWrite]>:$bundle,
+    Index:$layer,
+    Arg<AnyMemRef, "new key rows", [MemRead]>:$key,
+    Arg<AnyMemRef, "new value rows", [MemRead]>:$value,
+    Arg<AnyMemRef, "row offsets of the batch", [MemRead]>:$input_row_offsets);
   let assemblyFormat = [{
     $bundle `,` $layer `,` $key `,` $value `,` $input_row_offsets attr-dict `:`
     qualified(type($bundle)) `,` type($key) `,` type($value) `,`
@@ -161,11 +187,18 @@ def KVCache_AttentionOp : KVCache_Op<"attention"> {
 
     When the bundle has `attention_dispatch_metadata`, the operation reads it
     (its `num_partitions` entry chooses the split-K count).
+
+    Memory effects: reads `q`, `input_row_offsets` and the cache through
+    `bundle` (the effect is on the bundle value); writes `out`.
   }];
-  let arguments = (ins KVCache_InputsType:$bundle, Index:$layer,
-                   AnyMemRef:$q, AnyMemRef:$input_row_offsets,
-                   AnyMemRef:$out, OptionalAttr<F32Attr>:$scale,
-                   UnitAttr:$causal);
+  let arguments = (ins
+    Arg<KVCache_InputsType, "the cache read", [MemRead]>:$bundle,
+    Index:$layer,
+    Arg<AnyMemRef, "query rows", [MemRead]>:$q,
+    Arg<AnyMemRef, "row offsets of the batch", [MemRead]>:$input_row_offsets,
+    Arg<AnyMemRef, "attention output rows", [MemWrite]>:$out,
+    OptionalAttr<F32Attr>:$scale,
+    UnitAttr:$causal);
   let assemblyFormat = [{
     $bundle `,` $layer `,` $q `,` $input_row_offsets `,` $out attr-dict `:`
     qualified(type($bundle)) `,` type($q) `,` type($input_row_offsets) `,`
