@@ -86,6 +86,9 @@ void kvcache::registerPipelineHelperPasses() {
 void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
                                         const NVVMPipelineOptions &options) {
   pm.addPass(createDropOptionalFields());
+  // Only the kvcache ops become kernels: refuse host code over device memory
+  // while they can still be told apart from the host code they lower to.
+  pm.addPass(createCheckDevicePlacement());
   ConvertKVCacheToGPUOptions gpu;
   gpu.chip = options.chip;
   gpu.splits = options.splits;
@@ -131,8 +134,9 @@ void kvcache::registerKVCachePipelines() {
       buildCPUPipeline);
   mlir::PassPipelineRegistration<NVVMPipelineOptions>(
       "kvcache-to-nvvm",
-      "The GPU path: prune, kvcache ops to GPU kernels, flatten, then the "
-      "upstream GPU to NVVM lowering for the chip and gpu-module-to-binary",
+      "The GPU path: prune, check that only kvcache ops touch device-placed "
+      "memory, kvcache ops to GPU kernels, flatten, then the upstream GPU to "
+      "NVVM lowering for the chip and gpu-module-to-binary",
       buildNVVMPipeline);
   mlir::PassPipelineRegistration<>(
       "kvcache-sim-kernels-to-llvm",

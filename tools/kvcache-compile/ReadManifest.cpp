@@ -57,6 +57,11 @@ std::optional<StringRef> scalarTypeName(Type type) {
   return std::nullopt;
 }
 
+ArgumentPlacement toArgumentPlacement(abi::Placement placement) {
+  return placement == abi::Placement::Device ? ArgumentPlacement::Device
+                                             : ArgumentPlacement::Host;
+}
+
 /// Reads one public function's flat signature.
 class FunctionReader {
 public:
@@ -214,9 +219,7 @@ private:
     if (argument.cache && argument.kind != ArgumentKind::MemRef)
       return argError(index)
              << "('" << argument.name << "') is a cache field but not a memref";
-    argument.placement = argument.kind == ArgumentKind::MemRef
-                             ? ArgumentPlacement::Device
-                             : ArgumentPlacement::Host;
+    argument.placement = bundle::placementOf(argument.kind);
     return argument;
   }
 
@@ -227,15 +230,12 @@ private:
     for (ManifestArgument &argument : function.arguments) {
       if (!argument.cache)
         continue;
-      switch (abi::info(argument.cache->field).placement) {
-      case abi::Placement::Device:
-        argument.placement = ArgumentPlacement::Device;
+      abi::Field field = argument.cache->field;
+      if (abi::info(field).placement !=
+          abi::Placement::HostForMHADeviceForMLA) {
+        argument.placement =
+            toArgumentPlacement(abi::placementFor(field, /*isMLA=*/false));
         continue;
-      case abi::Placement::Host:
-        argument.placement = ArgumentPlacement::Host;
-        continue;
-      case abi::Placement::HostForMHADeviceForMLA:
-        break;
       }
       const ManifestArgument *kvBlocks = nullptr;
       for (const ManifestArgument &other : function.arguments)
@@ -251,9 +251,8 @@ private:
                << "') is placed by the cache's kind (MHA or MLA), but the "
                   "function has no kv_blocks of the same cache and device "
                   "with a static kv_dim (dim 1)";
-      argument.placement = kvBlocks->shape[abi::kKvDimDim] == 1
-                               ? ArgumentPlacement::Device
-                               : ArgumentPlacement::Host;
+      argument.placement = toArgumentPlacement(abi::placementFor(
+          field, /*isMLA=*/kvBlocks->shape[abi::kKvDimDim] == 1));
     }
     return success();
   }

@@ -122,6 +122,14 @@ constexpr const FieldInfo &info(Field field) {
   return kFields[static_cast<unsigned>(field)];
 }
 constexpr std::string_view name(Field field) { return info(field).name; }
+/// Where a runtime places `field` on a cache of this kind: Device or Host,
+/// never HostForMHADeviceForMLA.
+constexpr Placement placementFor(Field field, bool isMLA) {
+  Placement placement = info(field).placement;
+  if (placement != Placement::HostForMHADeviceForMLA)
+    return placement;
+  return isMLA ? Placement::Device : Placement::Host;
+}
 constexpr unsigned position(Field field) {
   return static_cast<unsigned>(field);
 }

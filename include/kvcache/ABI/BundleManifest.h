@@ -39,6 +39,14 @@ enum class ArgumentPlacement { Device, Host };
 /// checks on it, never on argument names or ranks.
 enum class ArgumentOperand { RowOffsets, Query, Key, Value, Out, Layer };
 
+/// Where a runtime places an argument that is not a cache field (cache
+/// fields follow the ABI, abi::placementFor): memrefs on the device, where
+/// the kernels read them, scalars on the host, passed by value.
+constexpr ArgumentPlacement placementOf(ArgumentKind kind) {
+  return kind == ArgumentKind::MemRef ? ArgumentPlacement::Device
+                                      : ArgumentPlacement::Host;
+}
+
 constexpr std::string_view toString(ArgumentKind kind) {
   return kind == ArgumentKind::MemRef ? "memref" : "scalar";
 }

@@ -138,6 +138,56 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def CheckDevicePlacement
+    : Pass<"kvcache-check-device-placement", "::mlir::ModuleOp"> {
+  let summary = "Refuses host operations on device-placed memory (GPU target)";
+  let description = [{
+    On the GPU target, a bundle's runtime places some entry arguments in
+    device memory (every memref argument named by `kvcache.name`, and the
+    cache fields that ABI.md places on the device: `kv_blocks`,
+    `cache_lengths`, `lookup_table`, `kv_scales`, and the dispatch metadata
+    of an MLA cache), while the code around the kvcache ops runs on the
+    host. `convert-kvcache-to-gpu` turns only the kvcache ops into kernels;
+    any other operation that reads or writes such memory would be compiled
+    as host code dereferencing device pointers. This pass, run before
+    `convert-kvcache-to-gpu` by the `kvcache-to-nvvm` pipeline and by
+    `kvcache-compile --target=sm_XX|sim`, makes that an error naming the op
+    and the value:
+
+    ```
+    'linalg.matmul' op reads 'q', which is device-placed: the GPU target runs
+    only kvcache ops on device memory; lower the op to a GPU kernel first, or
+    compile for the CPU
+    ```
+
+    Device-placed values are the public functions' arguments so placed (the
+    same rule as the bundle manifest's "placement"), the `kvcache.get`
+    results of device-placed fields, and what is derived from them: views
+    and casts (any op with no memory effect on the value, such as
+    `memref.subview`, `memref.cast`, `memref.reinterpret_cast`,
+    `memref.collapse_shape` and `memref.expand_shape`, passes it on to its
+    memref results), values forwarded by `scf` and `cf` control flow, and the
+    arguments and results of the module's functions that they are passed to
+    (followed through `func.call`).
+
+    Allowed: the kvcache ops, reading a memref's descriptor (`memref.dim`,
+    `memref.extract_strided_metadata`), calls of functions with a body in
+    the module (whose bodies are checked in turn), control flow that only
+    forwards the value, returns, and the `gpu` dialect's ops and whatever
+    runs inside `gpu.launch` or a `gpu.module` (device code). Refused:
+    anything with a memory effect on the value (`memref.load`,
+    `memref.store`, `memref.copy`, `linalg` ops, `vector.transfer_read`
+    ...), a call of a function without a body here (it would run on the
+    host), and ops that declare no memory effects at all. Tensor values
+    derived from device-placed memory may be reshaped, sliced, cast and
+    measured, and go back to memrefs (`bufferization.to_buffer`); any other
+    op on them is refused. Host-placed values (`max_lengths`, the MHA
+    dispatch metadata, scalar arguments such as a layer index) are not
+    checked.
+  }];
+  let dependentDialects = ["::kvcache::KVCacheDialect"];
+}
+
 def ConvertGPUKernelsToHost
     : Pass<"kvcache-gpu-kernels-to-host", "::mlir::ModuleOp"> {
   let summary = "Turns gpu.func kernels into host functions for a simulator";

@@ -102,8 +102,10 @@ struct NVVMPipelineOptions
       llvm::cl::init("bin")};
 };
 
-/// The GPU path up to the flat signature: prune, convert-kvcache-to-gpu,
-/// flatten (kvcache-compile reads the manifest there).
+/// The GPU path up to the flat signature: prune,
+/// kvcache-check-device-placement (no host op on device-placed memory),
+/// convert-kvcache-to-gpu, flatten (kvcache-compile reads the manifest
+/// there).
 void buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
                                const NVVMPipelineOptions &options);
 

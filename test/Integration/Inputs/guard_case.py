@@ -3,8 +3,9 @@
 caller gets wrong must touch no memory, fail the call with a message naming
 it, and leave everything else right.
 
-  --case layer=N   the layer (read from an input, as a serving engine passes
-                   it) is N on a cache of --layers layers
+  --case layer=N   the layer (an i64 input on the host, as a serving engine
+                   passes it, cast to index in the graph) is N on a cache of
+                   --layers layers
   --case page      lookup_table sends request 1's first page off the pool;
                    kvcache-run's own host checks are skipped
                    (--no-cache-checks), so only the bundle's guards stand
@@ -50,12 +51,10 @@ def graph(a):
                 %key: {kvrows} {{kvcache.name = "key"}},
                 %value: {kvrows} {{kvcache.name = "value"}},
                 %offsets: memref<?xi32> {{kvcache.name = "input_row_offsets"}},
-                %layer_in: memref<1xi32> {{kvcache.name = "layer"}},
+                %layer_in: i64 {{kvcache.name = "layer"}},
                 %out: {rows} {{kvcache.name = "out", kvcache.role = "output"}}) {{
   %kv = kvcache.inputs_per_device device(0) : {kv}
-  %c0 = arith.constant 0 : index
-  %layer32 = memref.load %layer_in[%c0] : memref<1xi32>
-  %layer = arith.index_cast %layer32 : i32 to index
+  %layer = arith.index_cast %layer_in : i64 to index
   kvcache.store %kv, %layer, %key, %value, %offsets : {kv}, {kvrows}, {kvrows}, memref<?xi32>
   kvcache.attention %kv, %layer, %q, %offsets, %out : {kv}, {rows}, memref<?xi32>, {rows}
   return
@@ -92,7 +91,7 @@ def make_inputs(a, rng, layer):
         "max_lengths": np.array([[n, max(context) + n]], np.int32),
         "q": q, "key": key, "value": value,
         "input_row_offsets": np.arange(batch + 1, dtype=np.int32) * n,
-        "layer": np.array([layer], np.int32),
+        "layer": np.array(layer, np.int64),
         "out": np.zeros_like(q)}
 
 
