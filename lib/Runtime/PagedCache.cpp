@@ -12,6 +12,11 @@ namespace kvcache::runtime {
 namespace {
 constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
 
+void requireRequests(const std::vector<RequestId> &batch) {
+  if (batch.empty())
+    throw PagedCacheError("a step needs at least one request");
+}
+
 const CacheGeometry &validated(const CacheGeometry &geometry) {
   geometry.validate();
   return geometry;
@@ -160,10 +165,18 @@ const std::vector<uint32_t> &PagedCache::pages(RequestId id) const {
   return lookup(id).pages;
 }
 
+int64_t
+PagedCache::lookupTableColumnsFor(const std::vector<RequestId> &batch) const {
+  requireRequests(batch);
+  size_t maxPages = 0;
+  for (RequestId id : batch)
+    maxPages = std::max(maxPages, lookup(id).pages.size());
+  return lookupTableColumns(static_cast<int64_t>(maxPages));
+}
+
 StepInputs PagedCache::stepInputs(const std::vector<RequestId> &batch,
                                   const StepOptions &options) const {
-  if (batch.empty())
-    throw PagedCacheError("a step needs at least one request");
+  requireRequests(batch);
   if (options.stepsRemaining < 1)
     throw PagedCacheError("steps_remaining must be at least 1, got " +
                           std::to_string(options.stepsRemaining));
@@ -172,7 +185,6 @@ StepInputs PagedCache::stepInputs(const std::vector<RequestId> &batch,
                           std::to_string(options.numSms));
   StepInputs step;
   step.batch = static_cast<int64_t>(batch.size());
-  int64_t maxPages = 0;
   int64_t totalTokens = 0;
   step.inputRowOffsets.push_back(0);
   for (RequestId id : batch) {
@@ -182,7 +194,6 @@ StepInputs PagedCache::stepInputs(const std::vector<RequestId> &batch,
     step.maxCacheLength =
         std::max(step.maxCacheLength,
                  request.spec.cacheLength + request.spec.promptLength);
-    maxPages = std::max(maxPages, static_cast<int64_t>(request.pages.size()));
     step.cacheLengths.push_back(
         static_cast<uint32_t>(request.spec.cacheLength));
     totalTokens += request.spec.promptLength;
@@ -195,7 +206,7 @@ StepInputs PagedCache::stepInputs(const std::vector<RequestId> &batch,
   if (step.maxCacheLength + options.stepsRemaining - 1 > kMaxI32)
     throw PagedCacheError("max_lengths overflows i32");
 
-  step.lookupTableColumns = lookupTableColumns(maxPages);
+  step.lookupTableColumns = lookupTableColumnsFor(batch);
   step.lookupTable.assign(
       static_cast<size_t>(step.batch * step.lookupTableColumns),
       static_cast<uint32_t>(shape.totalNumPages));

@@ -123,14 +123,7 @@ kvcache_paged_cache_lookup_table_columns(const kvcache_paged_cache *cache,
   return guarded([&] {
     requireNonNull(cache, "cache");
     requireNonNull(columns, "columns");
-    std::vector<RequestId> batch = batchOf(count, ids);
-    // stepInputs' rule, without building the table.
-    if (batch.empty())
-      throw PagedCacheError("a step needs at least one request");
-    size_t maxPages = 0;
-    for (RequestId id : batch)
-      maxPages = std::max(maxPages, cache->cache.pages(id).size());
-    *columns = lookupTableColumns(static_cast<int64_t>(maxPages));
+    *columns = cache->cache.lookupTableColumnsFor(batchOf(count, ids));
   });
 }
 

@@ -147,6 +147,10 @@ public:
   const RequestSpec &spec(RequestId id) const;
   const std::vector<uint32_t> &pages(RequestId id) const;
 
+  /// lookup_table's column count for a step of `batch`, as stepInputs
+  /// builds it (without building the table).
+  int64_t lookupTableColumnsFor(const std::vector<RequestId> &batch) const;
+
   /// The step inputs for `batch` (live requests, in batch order).
   StepInputs stepInputs(const std::vector<RequestId> &batch,
                         const StepOptions &options = {}) const;
