@@ -119,11 +119,13 @@ class _Call:
 class Pending:
     """A stream-ordered run (Bundle.run(..., wait=False)): its work is
     queued on the stream. wait() waits for it and raises what the kernels'
-    guards found; the arrays it was given are kept alive until then."""
+    guards found; the arrays and workspace it was given are kept alive
+    until then."""
 
-    def __init__(self, call, bindings):
+    def __init__(self, call, bindings, workspace):
         self._call = call
         self._bindings = bindings
+        self._workspace = workspace
 
     def wait(self):
         if self._call is None:
@@ -138,7 +140,7 @@ class Pending:
         finally:
             call.bundle._forget(call)
             call.destroy()
-            self._bindings = None
+            self._bindings = self._workspace = None
 
     def __del__(self):
         try:
@@ -314,11 +316,10 @@ class Bundle:
         bindings = self._bindings(entry, named, handle or None)
         options = RunOptions(handle or None, 0, 0,
                              0 if cache_checks else RUN_NO_CACHE_CHECKS)
+        space = None  # the workspace's Binding, alive while it is in use
         if workspace is not None:
             space, size = _arrays.device_memory(workspace, "workspace")
-            bindings["\0workspace"] = space  # kept alive with the rest
             options.workspace, options.workspace_bytes = space.pointer, size
-        arguments = {k: v for k, v in bindings.items() if k[0] != "\0"}
         if not wait:
             if not self.is_gpu:
                 raise Error(Status.USAGE,
@@ -327,15 +328,15 @@ class Bundle:
             options.flags |= RUN_STREAM_ORDERED
             call = self._new_call(entry)  # its own: runs overlap
             try:
-                call.bind(arguments)
+                call.bind(bindings)
                 check(api.kvcache_call_run(call.handle,
                                            ctypes.byref(options)))
             except BaseException:
                 self._drop(call)
                 raise
-            return Pending(call, bindings)
-        call = self._thread_call(entry, frozenset(arguments))
-        call.bind(arguments)
+            return Pending(call, bindings, space)
+        call = self._thread_call(entry, frozenset(bindings))
+        call.bind(bindings)
         status = api.kvcache_call_run(call.handle, ctypes.byref(options))
         if status in (Status.OK, Status.FAULT):
             # A fault leaves in the outputs what the call wrote: so do we.
