@@ -239,3 +239,40 @@ func.func @attention_offsets_bytes_overflow(%kv: !kv, %l: index, %q: memref<?x8x
   kvcache.attention %kv, %l, %q, %o, %q : !kv, memref<?x8x128xbf16>, memref<4611686018427387904xi32>, memref<?x8x128xbf16>
   return
 }
+
+// -----
+
+// An 8-bit float cache quantises 16- and 32-bit float rows, nothing else.
+!fp8 = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x4x16x8x1xf32>>
+func.func @store_fp8_from_fp8(%kv: !fp8, %l: index, %k: memref<?x8x128xf8E4M3FN>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'key' element type 'f8E4M3FN' must be f32, f16 or bf16 on an 8-bit float cache (kv_blocks 'f8E4M3FN')}}
+  kvcache.store %kv, %l, %k, %k, %o : !fp8, memref<?x8x128xf8E4M3FN>, memref<?x8x128xf8E4M3FN>, memref<?xi32>
+  return
+}
+
+// -----
+
+!fp8 = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x4x16x8x1xf32>>
+func.func @store_fp8_mixed(%kv: !fp8, %l: index, %k: memref<?x8x128xbf16>, %v: memref<?x8x128xf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operands 'key' and 'value' must have the same type, got 'memref<?x8x128xbf16>' and 'memref<?x8x128xf16>'}}
+  kvcache.store %kv, %l, %k, %v, %o : !fp8, memref<?x8x128xbf16>, memref<?x8x128xf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!fp8 = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x4x16x8x1xf32>>
+func.func @attention_fp8_q_fp8(%kv: !fp8, %l: index, %q: memref<?x32x128xf8E4M3FN>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operand 'q' must hold f32, f16 or bf16, got 'f8E4M3FN'}}
+  kvcache.attention %kv, %l, %q, %o, %q : !fp8, memref<?x32x128xf8E4M3FN>, memref<?xi32>, memref<?x32x128xf8E4M3FN>
+  return
+}
+
+// -----
+
+!fp8 = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x4x16x8x1xf32>>
+func.func @attention_fp8_out_element(%kv: !fp8, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>, %out: memref<?x32x128xf32>) {
+  // expected-error@+1 {{operand 'out' must have the shape and element type of 'q'}}
+  kvcache.attention %kv, %l, %q, %o, %out : !fp8, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xf32>
+  return
+}

@@ -16,3 +16,21 @@ func.func @decode(%key: memref<?x8x128xbf16>, %value: memref<?x8x128xbf16>,
   kvcache.attention %kv, %layer, %q, %offsets, %out : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
   return
 }
+
+// An 8-bit float cache stores and attends from 16- and 32-bit floats.
+!fp8 = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x4x16x8x4xf32>>
+
+// CHECK-LABEL: func.func @fp8
+func.func @fp8(%key: memref<?x8x128xf32>, %value: memref<?x8x128xf32>,
+               %kh: memref<?x8x128xf16>, %q: memref<?x32x128xbf16>,
+               %offsets: memref<?xi32>, %out: memref<?x32x128xbf16>,
+               %layer: index) {
+  %kv = kvcache.inputs_per_device device(0) : !fp8
+  // CHECK: kvcache.store {{.*}} : !kv{{[0-9]*}}, memref<?x8x128xf32>, memref<?x8x128xf32>, memref<?xi32>
+  kvcache.store %kv, %layer, %key, %value, %offsets : !fp8, memref<?x8x128xf32>, memref<?x8x128xf32>, memref<?xi32>
+  // CHECK: kvcache.store {{.*}} : !kv{{[0-9]*}}, memref<?x8x128xf16>, memref<?x8x128xf16>, memref<?xi32>
+  kvcache.store %kv, %layer, %kh, %kh, %offsets : !fp8, memref<?x8x128xf16>, memref<?x8x128xf16>, memref<?xi32>
+  // CHECK: kvcache.attention {{.*}} : !kv{{[0-9]*}}, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  kvcache.attention %kv, %layer, %q, %offsets, %out : !fp8, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}

@@ -233,6 +233,25 @@ LogicalResult verifyRowsOperand(Operation *op, StringRef name, Type type,
   return verifyOperandSize(op, name, type);
 }
 
+/// Rows stored into a cache hold its element type; an 8-bit float cache is
+/// quantised on the fly from any 16- or 32-bit float (ABI.md, FP8 caches).
+LogicalResult verifyStoredElementType(Operation *op, StringRef name,
+                                      Type element, InputsType bundle) {
+  if (bundle.isFP8()) {
+    if (element.isF32() || element.isF16() || element.isBF16())
+      return success();
+    return op->emitOpError("operand '")
+           << name << "' element type " << element
+           << " must be f32, f16 or bf16 on an 8-bit float cache (kv_blocks "
+           << bundle.getCacheElementType() << ")";
+  }
+  if (element != bundle.getCacheElementType())
+    return op->emitOpError("operand '")
+           << name << "' element type " << element << " must be the cache's, "
+           << bundle.getCacheElementType();
+  return success();
+}
+
 LogicalResult verifyRowOffsets(Operation *op, Type type) {
   auto memref = dyn_cast<MemRefType>(type);
   if (!memref || memref.getRank() != 1 ||
@@ -254,10 +273,9 @@ LogicalResult StoreOp::verify() {
     if (failed(verifyRowsOperand(*this, name, value.getType(), bundle)))
       return failure();
     auto memref = cast<MemRefType>(value.getType());
-    if (memref.getElementType() != bundle.getCacheElementType())
-      return emitOpError("operand '")
-             << name << "' element type " << memref.getElementType()
-             << " must be the cache's, " << bundle.getCacheElementType();
+    if (failed(verifyStoredElementType(*this, name, memref.getElementType(),
+                                       bundle)))
+      return failure();
     if (memref.getDimSize(1) != bundle.getNumKvHeads())
       return emitOpError("operand '")
              << name << "' has " << memref.getDimSize(1)

@@ -133,7 +133,9 @@ def KVCache_StoreOp : KVCache_Op<"store"> {
     page `lookup_table[b, pos / page_size]`, slot `pos % page_size`.
 
     `key` and `value` are `[total_tokens, num_kv_heads, head_dim]` memrefs of
-    the cache's element type; `input_row_offsets` is i32 `[batch + 1]`.
+    the cache's element type, or, on an 8-bit float cache, of one of f32, f16
+    and bf16, quantised on the fly with a scale per lane group written to
+    `kv_scales` (docs/ABI.md); `input_row_offsets` is i32 `[batch + 1]`.
     A constant `layer` must lie in `[0, num_layers)`; the lowerings guard a
     dynamic one at run time. The static sizes of the memref operands must
     fit in int64, as the bundle's do.
