@@ -1,8 +1,10 @@
-//===- FloatBits.cpp - f16 and bf16 bit patterns --------------------------===//
+//===- FloatBits.cpp - f16, bf16 and f8E4M3FN bit patterns ----------------===//
 
 #include "kvcache/Runtime/FloatBits.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace kvcache::runtime {
 
@@ -73,5 +75,42 @@ float halfBitsToFloat(uint16_t bits) {
   }
   return floatOf(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
+
+uint8_t floatToF8E4M3FNBits(float value) {
+  if (std::isnan(value))
+    return 0x7f;
+  uint32_t bits = bitsOf(value);
+  uint8_t sign = static_cast<uint8_t>((bits >> 24) & 0x80u);
+  uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude >= 0x43e00000u) // 448 and up, inf included: satfinite.
+    return sign | 0x7e;
+  if (magnitude < 0x3c800000u) { // Below 2^-6: subnormal or zero.
+    // value / 2^-9, rounded to even: 2^-10 ties to 0, 2^-9 * 7.5 to 8 (the
+    // smallest normal).
+    float steps = std::fabs(value) * 512.0f; // Exact: a power of two.
+    float rounded = std::nearbyint(steps);   // The default mode: to even.
+    return sign | static_cast<uint8_t>(rounded);
+  }
+  // Normal: rebias the exponent (127 -> 7) and round the mantissa to even.
+  uint32_t rebased = magnitude - (120u << 23);
+  uint32_t roundingBias = 0x7ffffu + ((rebased >> 20) & 1);
+  return sign | static_cast<uint8_t>((rebased + roundingBias) >> 20);
+}
+
+float f8E4M3FNBitsToFloat(uint8_t bits) {
+  uint32_t exponent = (bits >> 3) & 0xfu;
+  uint32_t mantissa = bits & 0x7u;
+  float magnitude;
+  if (exponent == 0xf && mantissa == 0x7)
+    magnitude = std::numeric_limits<float>::quiet_NaN();
+  else if (exponent == 0) // Subnormal: mantissa * 2^-9.
+    magnitude = std::ldexp(static_cast<float>(mantissa), -9);
+  else
+    magnitude = std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f,
+                           static_cast<int>(exponent) - 7);
+  return (bits & 0x80) ? -magnitude : magnitude;
+}
+
+float f8E4M3FNScale(float amax) { return amax == 0.0f ? 1.0f : amax / 448.0f; }
 
 } // namespace kvcache::runtime
