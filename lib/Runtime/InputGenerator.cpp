@@ -6,6 +6,8 @@
 #include "kvcache/Runtime/FloatBits.h"
 #include "kvcache/Runtime/Random.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -13,6 +15,21 @@
 namespace kvcache::runtime {
 
 namespace {
+
+ElementType activationDType(const GeneratorOptions &options) {
+  if (options.activationDType)
+    return *options.activationDType;
+  return options.dtype == ElementType::F8E4M3FN ? ElementType::F32
+                                                : options.dtype;
+}
+
+int64_t scaleGranularity(const GeneratorOptions &options) {
+  if (options.granularity)
+    return *options.granularity;
+  return options.headDim % abi::kDefaultScaleGranularity == 0
+             ? abi::kDefaultScaleGranularity
+             : options.headDim;
+}
 
 void checkOptions(const GeneratorOptions &options) {
   auto positive = [](const char *option, int64_t value) {
@@ -48,9 +65,30 @@ void checkOptions(const GeneratorOptions &options) {
                      ") must be a multiple of num-kv-heads (" +
                      std::to_string(options.numKvHeads) + ")");
   if (options.dtype != ElementType::F32 && options.dtype != ElementType::F16 &&
-      options.dtype != ElementType::BF16)
-    throw InputError("dtype must be f32, f16 or bf16, got " +
+      options.dtype != ElementType::BF16 &&
+      options.dtype != ElementType::F8E4M3FN)
+    throw InputError("dtype must be f32, f16, bf16 or f8E4M3FN, got " +
                      std::string(toString(options.dtype)));
+  ElementType activations = activationDType(options);
+  if (activations != ElementType::F32 && activations != ElementType::F16 &&
+      activations != ElementType::BF16)
+    throw InputError("activation dtype must be f32, f16 or bf16, got " +
+                     std::string(toString(activations)));
+  if (options.activationDType && options.dtype != ElementType::F8E4M3FN &&
+      activations != options.dtype)
+    throw InputError("activation dtype " + std::string(toString(activations)) +
+                     " must be the cache dtype, " +
+                     std::string(toString(options.dtype)) +
+                     ", unless the cache is f8E4M3FN");
+  if (options.granularity && options.dtype != ElementType::F8E4M3FN)
+    throw InputError("granularity applies to f8E4M3FN caches only");
+  if (options.dtype == ElementType::F8E4M3FN) {
+    int64_t granularity = scaleGranularity(options);
+    if (granularity <= 0 || options.headDim % granularity != 0)
+      throw InputError("granularity (" + std::to_string(granularity) +
+                       ") must be positive and divide head-dim (" +
+                       std::to_string(options.headDim) + ")");
+  }
 }
 
 /// A zero-filled array, or an InputError that says how large it was.
@@ -82,6 +120,32 @@ Array randomArray(const char *name, ElementType dtype,
                                         : floatToBFloat16Bits(value);
   }
   return array;
+}
+
+/// An f8E4M3FN pool and its kv_scales: values in [-1, 1) quantised lane
+/// group by lane group with docs/ABI.md's rule (all finite, so amax is the
+/// largest |x|).
+std::pair<Array, Array> randomQuantisedPool(const CacheGeometry &geometry,
+                                            int64_t granularity,
+                                            SplitMix64 &random) {
+  std::vector<int64_t> shape = geometry.kvBlocksShape();
+  Array blocks = allocate("kv_blocks", DType::uint8(), shape);
+  shape.back() /= granularity;
+  Array scales = allocate("kv_scales", DType::float32(), shape);
+  uint8_t *bytes = blocks.dataAs<uint8_t>();
+  float *scale = scales.dataAs<float>();
+  std::vector<float> group(static_cast<size_t>(granularity));
+  for (int64_t g = 0; g < scales.numElements(); ++g) {
+    float amax = 0.0f;
+    for (float &x : group) {
+      x = random.symmetricUnit();
+      amax = std::max(amax, std::fabs(x));
+    }
+    scale[g] = f8E4M3FNScale(amax);
+    for (int64_t i = 0; i < granularity; ++i)
+      bytes[g * granularity + i] = floatToF8E4M3FNBits(group[i] / scale[g]);
+  }
+  return {std::move(blocks), std::move(scales)};
 }
 
 } // namespace
@@ -120,9 +184,16 @@ std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options) {
   StepInputs step = cache.stepInputs(batch, stepOptions);
 
   SplitMix64 random(options.seed ^ 0x6b76636163686521ull);
-  std::vector<NamedArray> inputs =
-      cache.flatten(step, randomArray("kv_blocks", options.dtype,
-                                      geometry.kvBlocksShape(), random));
+  std::vector<NamedArray> inputs;
+  if (options.dtype == ElementType::F8E4M3FN) {
+    auto [blocks, scales] =
+        randomQuantisedPool(geometry, scaleGranularity(options), random);
+    inputs = cache.flatten(step, std::move(blocks), std::move(scales));
+  } else {
+    inputs = cache.flatten(step, randomArray("kv_blocks", options.dtype,
+                                             geometry.kvBlocksShape(), random));
+  }
+  ElementType activations = activationDType(options);
 
   Array offsets(DType::int32(), {step.batch + 1});
   std::memcpy(offsets.data(), step.inputRowOffsets.data(),
@@ -132,16 +203,16 @@ std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options) {
   int64_t totalTokens = step.inputRowOffsets.back();
   inputs.push_back(
       {kQueryName,
-       randomArray(kQueryName, options.dtype,
+       randomArray(kQueryName, activations,
                    {totalTokens, options.numQHeads, options.headDim}, random)});
   for (const char *name : {kKeyName, kValueName})
     inputs.push_back(
-        {name, randomArray(name, options.dtype,
+        {name, randomArray(name, activations,
                            {totalTokens, options.numKvHeads, options.headDim},
                            random)});
   inputs.push_back(
       {kOutputName,
-       allocate(kOutputName, acceptedDTypes(options.dtype).front(),
+       allocate(kOutputName, acceptedDTypes(activations).front(),
                 {totalTokens, options.numQHeads, options.headDim})});
   return inputs;
 }

@@ -240,9 +240,44 @@ Array int32Array(const std::vector<uint32_t> &values,
 }
 } // namespace
 
+namespace {
+/// kv_scales: float32, kv_blocks' first five dims, a last dim dividing
+/// head_dim.
+void checkScales(const Array &kvScales, const CacheGeometry &shape) {
+  std::vector<int64_t> expected = shape.kvBlocksShape();
+  const std::vector<int64_t> &actual = kvScales.shape();
+  bool valid =
+      actual.size() == expected.size() &&
+      std::equal(expected.begin(), expected.end() - 1, actual.begin()) &&
+      actual.back() > 0 && shape.headDim % actual.back() == 0;
+  if (!valid)
+    throw PagedCacheError("kv_scales has shape " + formatShape(actual) +
+                          ", expected kv_blocks' first five dims " +
+                          formatShape(expected) +
+                          " with a last dim that divides head_dim");
+  if (kvScales.dtype() != DType::float32())
+    throw PagedCacheError("kv_scales must be float32, got " +
+                          kvScales.dtype().name());
+}
+} // namespace
+
 std::vector<NamedArray>
 PagedCache::flatten(const StepInputs &step, Array kvBlocks,
                     const FlattenOptions &options) const {
+  return flattenFields(step, std::move(kvBlocks), std::nullopt, options);
+}
+
+std::vector<NamedArray>
+PagedCache::flatten(const StepInputs &step, Array kvBlocks, Array kvScales,
+                    const FlattenOptions &options) const {
+  checkScales(kvScales, shape);
+  return flattenFields(step, std::move(kvBlocks), std::move(kvScales), options);
+}
+
+std::vector<NamedArray>
+PagedCache::flattenFields(const StepInputs &step, Array kvBlocks,
+                          std::optional<Array> kvScales,
+                          const FlattenOptions &options) const {
   if (kvBlocks.shape() != shape.kvBlocksShape())
     throw PagedCacheError("kv_blocks has shape " +
                           formatShape(kvBlocks.shape()) + ", expected " +
@@ -265,6 +300,8 @@ PagedCache::flatten(const StepInputs &step, Array kvBlocks,
                               .with(abi::Field::max_lengths);
   if (options.withDispatchMetadata)
     present = present.with(abi::Field::attention_dispatch_metadata);
+  if (kvScales)
+    present = present.with(abi::Field::kv_scales);
   abi::CacheTraits traits;
   traits.isFP8 = kvBlocks.dtype().itemSize == 1;
   traits.isMLA = shape.kvDim == 1;
@@ -291,6 +328,9 @@ PagedCache::flatten(const StepInputs &step, Array kvBlocks,
     case abi::Field::max_lengths:
       array = int32Array(step.maxLengths,
                          {static_cast<int64_t>(step.maxLengths.size() / 2), 2});
+      break;
+    case abi::Field::kv_scales:
+      array = std::move(*kvScales);
       break;
     case abi::Field::attention_dispatch_metadata:
       array = Array(DType::int64(), {abi::kMHADispatchMetadataSize});

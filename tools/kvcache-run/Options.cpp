@@ -79,13 +79,20 @@ const char *usage() {
 
   kvcache-run --generate OUTDIR (--context-lengths L1,L2,... | --batch B
       --context-length L) --prompt-length N --num-q-heads H --num-kv-heads K
-      --head-dim D --page-size P --num-layers NL [--dtype f32|f16|bf16]
-      [--seed S] [--total-pages T] [--num-sms S] [--steps-remaining R]
+      --head-dim D --page-size P --num-layers NL
+      [--dtype f32|f16|bf16|f8E4M3FN] [--activation-dtype f32|f16|bf16]
+      [--granularity G] [--seed S] [--total-pages T] [--num-sms S]
+      [--steps-remaining R]
       Writes random inputs for one attention step: kv_blocks (its pages
-      shuffled), cache_lengths, lookup_table, max_lengths,
-      attention_dispatch_metadata, input_row_offsets, q, key, value and out.
-      Context lengths are the tokens already cached per request; each request
-      adds N new tokens. --total-pages defaults to the pages the batch needs.
+      shuffled), cache_lengths, lookup_table, max_lengths, kv_scales (an
+      f8E4M3FN cache), attention_dispatch_metadata, input_row_offsets, q,
+      key, value and out. Context lengths are the tokens already cached per
+      request; each request adds N new tokens. --total-pages defaults to the
+      pages the batch needs. --dtype is the cache's; q, key, value and out
+      have it too, except on an f8E4M3FN cache, whose activations are
+      --activation-dtype (default f32) and whose pool holds random values
+      quantised with their kv_scales, one per G lanes (default 128, or
+      head_dim when 128 does not divide it).
 
 dtypes: f32 <f4, f16 <f2, bf16 <u2 (uint16 bit patterns: NumPy has no
 bfloat16), f8E4M3FN |u1 (bit patterns), i32 <i4 or <u4, i64 and index <i8.
@@ -125,6 +132,8 @@ enum class Option {
   PageSize,
   NumLayers,
   DType,
+  ActivationDType,
+  Granularity,
   Seed,
   TotalPages,
   NumSms,
@@ -167,6 +176,8 @@ constexpr OptionSpec kOptions[] = {
     {"page-size", Option::PageSize, true},
     {"num-layers", Option::NumLayers, true},
     {"dtype", Option::DType, true},
+    {"activation-dtype", Option::ActivationDType, true},
+    {"granularity", Option::Granularity, true},
     {"seed", Option::Seed, true},
     {"total-pages", Option::TotalPages, true},
     {"num-sms", Option::NumSms, true},
@@ -500,16 +511,29 @@ GenerateOptions generateOptions(const RawCommandLine &raw) {
   generator.headDim = integer(Option::HeadDim);
   generator.pageSize = integer(Option::PageSize);
   generator.numLayers = integer(Option::NumLayers);
-  if (const std::string *dtype = find(Option::DType)) {
-    std::optional<runtime::ElementType> type =
-        runtime::parseElementType(*dtype);
-    if (!type || (*type != runtime::ElementType::F32 &&
-                  *type != runtime::ElementType::F16 &&
-                  *type != runtime::ElementType::BF16))
-      throw InputError("--dtype must be f32, f16 or bf16, got '" + *dtype +
+  using runtime::ElementType;
+  auto elementType = [&](Option option, std::vector<ElementType> allowed,
+                         const char *names) {
+    const std::string &text = *find(option);
+    std::optional<ElementType> type = runtime::parseElementType(text);
+    if (!type ||
+        std::find(allowed.begin(), allowed.end(), *type) == allowed.end())
+      throw InputError(flag(option) + " must be " + names + ", got '" + text +
                        "'");
-    generator.dtype = *type;
-  }
+    return *type;
+  };
+  if (find(Option::DType))
+    generator.dtype = elementType(Option::DType,
+                                  {ElementType::F32, ElementType::F16,
+                                   ElementType::BF16, ElementType::F8E4M3FN},
+                                  "f32, f16, bf16 or f8E4M3FN");
+  if (find(Option::ActivationDType))
+    generator.activationDType =
+        elementType(Option::ActivationDType,
+                    {ElementType::F32, ElementType::F16, ElementType::BF16},
+                    "f32, f16 or bf16");
+  if (find(Option::Granularity))
+    generator.granularity = integer(Option::Granularity);
   if (const std::string *seed = find(Option::Seed))
     generator.seed = parseUnsigned(Option::Seed, *seed);
   if (find(Option::TotalPages))

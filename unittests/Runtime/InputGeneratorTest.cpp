@@ -138,6 +138,53 @@ TEST(InputGenerator, SixteenBitDTypes) {
             DType::float16());
 }
 
+// An f8E4M3FN pool is quantised by the FP8 rule: in every lane group the
+// largest |x| / scale is 448 (to within rounding, which the byte absorbs),
+// so each group holds a +-448 byte; no byte is NaN, every scale is amax /
+// 448 <= 1 / 448 for values in [-1, 1).
+TEST(InputGenerator, F8E4M3FNCache) {
+  GeneratorOptions options = smallOptions();
+  options.dtype = ElementType::F8E4M3FN;
+  options.headDim = 32;
+  options.granularity = 8;
+  options.activationDType = ElementType::BF16;
+  std::vector<NamedArray> inputs = generateStepInputs(options);
+  std::vector<std::string> names;
+  for (const NamedArray &input : inputs)
+    names.push_back(input.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "kv_blocks", "cache_lengths", "lookup_table", "max_lengths",
+                "kv_scales", "attention_dispatch_metadata", "input_row_offsets",
+                "q", "key", "value", "out"}));
+  const Array &blocks = find(inputs, "kv_blocks");
+  const Array &scales = find(inputs, "kv_scales");
+  EXPECT_EQ(blocks.dtype(), DType::uint8());
+  EXPECT_EQ(blocks.shape(), (std::vector<int64_t>{8, 2, 2, 4, 2, 32}));
+  EXPECT_EQ(scales.dtype(), DType::float32());
+  EXPECT_EQ(scales.shape(), (std::vector<int64_t>{8, 2, 2, 4, 2, 4}));
+  EXPECT_EQ(find(inputs, "q").dtype(), DType::uint16());
+  EXPECT_EQ(find(inputs, "out").dtype(), DType::uint16());
+  const uint8_t *bytes = blocks.dataAs<uint8_t>();
+  for (int64_t g = 0; g < scales.numElements(); ++g) {
+    float scale = scales.dataAs<float>()[g];
+    EXPECT_GT(scale, 0.0f);
+    EXPECT_LE(scale, 1.0f / 448.0f);
+    bool full = false;
+    for (int64_t i = 0; i < 8; ++i) {
+      uint8_t byte = bytes[g * 8 + i];
+      EXPECT_NE(byte & 0x7f, 0x7f) << "NaN byte in group " << g;
+      full |= (byte & 0x7f) == 0x7e;
+    }
+    EXPECT_TRUE(full) << "group " << g << " has no +-448 byte";
+  }
+  // 128 does not divide head_dim 32: one scale per row by default.
+  options.granularity.reset();
+  EXPECT_EQ(find(generateStepInputs(options), "kv_scales").dim(5), 1);
+  options.headDim = 256;
+  EXPECT_EQ(find(generateStepInputs(options), "kv_scales").dim(5), 2);
+}
+
 TEST(InputGenerator, Errors) {
   GeneratorOptions options = smallOptions();
   options.numQHeads = 3;
@@ -147,6 +194,18 @@ TEST(InputGenerator, Errors) {
   EXPECT_THROW(generateStepInputs(options), OutOfPagesError);
   options = smallOptions();
   options.dtype = ElementType::I32;
+  EXPECT_THROW(generateStepInputs(options), InputError);
+  options = smallOptions();
+  options.granularity = 4; // Only for f8E4M3FN caches.
+  EXPECT_THROW(generateStepInputs(options), InputError);
+  options.dtype = ElementType::F8E4M3FN;
+  options.granularity = 3; // Does not divide head_dim 8.
+  EXPECT_THROW(generateStepInputs(options), InputError);
+  options.granularity = 4;
+  options.activationDType = ElementType::F8E4M3FN;
+  EXPECT_THROW(generateStepInputs(options), InputError);
+  options = smallOptions();
+  options.activationDType = ElementType::BF16; // Not the f32 cache's.
   EXPECT_THROW(generateStepInputs(options), InputError);
 }
 

@@ -305,6 +305,40 @@ TEST(PagedCache, FlattenErrors) {
             "bf16 or uint8 for f8E4M3FN), got int32");
 }
 
+TEST(PagedCache, FlattenAnF8Cache) {
+  PagedCache cache(smallGeometry());
+  StepInputs step = cache.stepInputs({cache.allocate({1, 1})});
+  std::vector<int64_t> blocksShape = smallGeometry().kvBlocksShape();
+  std::vector<NamedArray> flat =
+      cache.flatten(step, Array(DType::uint8(), blocksShape),
+                    Array(DType::float32(), {16, 2, 1, 4, 2, 2}));
+  std::vector<std::string> names;
+  for (const NamedArray &input : flat)
+    names.push_back(input.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"kv_blocks", "cache_lengths",
+                                             "lookup_table", "max_lengths",
+                                             "kv_scales",
+                                             "attention_dispatch_metadata"}));
+  EXPECT_EQ(flat[4].array.shape(), (std::vector<int64_t>{16, 2, 1, 4, 2, 2}));
+  EXPECT_EQ(errorOf([&] {
+              cache.flatten(step, Array(DType::uint8(), blocksShape),
+                            Array(DType::float32(), {16, 2, 1, 4, 2, 3}));
+            }),
+            "kv_scales has shape [16, 2, 1, 4, 2, 3], expected kv_blocks' "
+            "first five dims [16, 2, 1, 4, 2, 8] with a last dim that divides "
+            "head_dim");
+  EXPECT_EQ(errorOf([&] {
+              cache.flatten(step, Array(DType::uint8(), blocksShape),
+                            Array(DType::float16(), {16, 2, 1, 4, 2, 1}));
+            }),
+            "kv_scales must be float32, got float16");
+  EXPECT_NE(errorOf([&] {
+              cache.flatten(step, Array(DType::uint16(), blocksShape),
+                            Array(DType::float32(), {16, 2, 1, 4, 2, 1}));
+            }).find("kv_scales"),
+            std::string::npos);
+}
+
 TEST(PagedCache, InvalidArguments) {
   CacheGeometry geometry = smallGeometry();
   geometry.pageSize = 0;

@@ -32,8 +32,14 @@ struct GeneratorOptions {
   int64_t headDim = 0;
   int64_t pageSize = 0;
   int64_t numLayers = 1;
-  /// f32, f16 or bf16: the dtype of kv_blocks, q, key, value and out.
+  /// The dtype of kv_blocks: f32, f16, bf16 or f8E4M3FN.
   ElementType dtype = ElementType::F32;
+  /// The dtype of q, key, value and out (f32, f16 or bf16); by default the
+  /// cache's, f32 on an f8E4M3FN cache.
+  std::optional<ElementType> activationDType;
+  /// f8E4M3FN caches: head_dim lanes per kv_scales entry; by default
+  /// abi::kDefaultScaleGranularity, or head_dim when that does not divide it.
+  std::optional<int64_t> granularity;
   uint64_t seed = 0;
   /// Pool size; by default exactly the pages the batch needs.
   std::optional<int64_t> totalPages;
@@ -48,9 +54,11 @@ inline constexpr const char *kValueName = "value";
 inline constexpr const char *kOutputName = "out";
 
 /// The cache fields in ABI order (kv_blocks, cache_lengths, lookup_table,
-/// max_lengths, attention_dispatch_metadata), then input_row_offsets, q,
-/// key, value and out. Throws InputError for invalid options (naming the
-/// option) and OutOfPagesError when totalPages is too small.
+/// max_lengths, kv_scales on an f8E4M3FN cache, attention_dispatch_metadata),
+/// then input_row_offsets, q, key, value and out. An f8E4M3FN pool holds
+/// random values quantised by docs/ABI.md's rule, with their scales. Throws
+/// InputError for invalid options (naming the option) and OutOfPagesError when
+/// totalPages is too small.
 std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options);
 
 } // namespace kvcache::runtime

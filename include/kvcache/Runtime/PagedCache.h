@@ -107,9 +107,10 @@ struct StepInputs {
 
 /// Which flat inputs to emit, for which cache and device.
 struct FlattenOptions {
-  /// kv_blocks, cache_lengths, lookup_table, max_lengths and, when
-  /// `withDispatchMetadata`, attention_dispatch_metadata. The manager
-  /// produces no kv_scales, draft or MLA fields.
+  /// kv_blocks, cache_lengths, lookup_table, max_lengths, kv_scales on an
+  /// 8-bit float cache and, when `withDispatchMetadata`,
+  /// attention_dispatch_metadata. The manager produces no draft or MLA
+  /// fields.
   bool withDispatchMetadata = true;
   /// The cache's name ("" for the default cache) and device, for
   /// abi::flatArgumentName.
@@ -160,8 +161,17 @@ public:
   /// field; i32 fields are int32 arrays, i64 fields int64 arrays.
   std::vector<NamedArray> flatten(const StepInputs &step, Array kvBlocks,
                                   const FlattenOptions &options = {}) const;
+  /// The same for an 8-bit float cache (uint8 `kvBlocks`): `kvScales` is
+  /// float32 [kv_blocks dims 0-4, head_dim / granularity] and becomes the
+  /// kv_scales field.
+  std::vector<NamedArray> flatten(const StepInputs &step, Array kvBlocks,
+                                  Array kvScales,
+                                  const FlattenOptions &options = {}) const;
 
 private:
+  std::vector<NamedArray> flattenFields(const StepInputs &step, Array kvBlocks,
+                                        std::optional<Array> kvScales,
+                                        const FlattenOptions &options) const;
   struct Request {
     RequestSpec spec;
     std::vector<uint32_t> pages;
