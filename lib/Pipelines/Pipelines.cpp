@@ -19,6 +19,8 @@
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -38,8 +40,10 @@ void kvcache::buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
   // reads (and it keeps the fields those ops read). Expansion comes last:
   // it would also take the compute ops (through a kvcache.pack), but after
   // lowering nothing but kvcache.get and the declarations touch bundles, so
-  // no pack is left to fold.
+  // no pack is left to fold. Bufferization comes before the lowering, which
+  // works on memrefs.
   pm.addPass(createDropOptionalFields());
+  pm.addPass(createBufferizeGraphPass());
   ConvertKVCacheToLoopsOptions loops;
   loops.splits = options.splits;
   pm.addPass(createConvertKVCacheToLoops(loops));
@@ -48,17 +52,29 @@ void kvcache::buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
 
 void kvcache::buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm) {
   pm.addPass(createExportPublicFunctionsPass());
+  pm.addPass(mlir::createConvertLinalgToLoopsPass());
   pm.addPass(mlir::createSCFToControlFlowPass());
   // Subviews and reinterpret casts become explicit offset/stride arithmetic
   // (with affine.apply, hence lower-affine) that the memref lowering expects.
   pm.addPass(mlir::memref::createExpandStridedMetadataPass());
   pm.addPass(mlir::createLowerAffinePass());
+  // x86 has no bf16 or f16 arithmetic: LLVM would promote it through calls
+  // to conversion builtins. Compute in f32 instead (math functions too),
+  // rounding after every operation as the 16-bit type would.
+  mlir::math::MathExtendToSupportedTypesOptions extendMath;
+  pm.addPass(mlir::math::createMathExtendToSupportedTypes(extendMath));
   // The individual conversions rather than convert-to-llvm: that one finds
   // its patterns through dialect interfaces that only a fully registered
   // context provides, and embedders do not always register them all.
   pm.addPass(mlir::createConvertMathToLLVMPass());
-  // bf16 truncation would otherwise become a call to __truncsfbf2, a builtin
-  // that the host's libgcc may lack: expand bf16 casts to integer arithmetic.
+  mlir::arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(mlir::arith::createArithEmulateUnsupportedFloats(emulate));
+  // The casts would otherwise become calls to __truncsfbf2, __extendhfsf2
+  // and __truncsfhf2, builtins that the host's libgcc may lack: expand them
+  // to integer arithmetic.
+  pm.addPass(createExpandF16CastsPass());
   mlir::arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(mlir::arith::createArithExpandOpsPass(expand));
@@ -81,13 +97,17 @@ void kvcache::buildCPUPipeline(mlir::OpPassManager &pm,
 void kvcache::registerPipelineHelperPasses() {
   mlir::registerPass([] { return createExportPublicFunctionsPass(); });
   mlir::registerPass([] { return createCheckLLVMLoweringPass(); });
+  mlir::registerPass([] { return createBufferizeGraphPass(); });
+  mlir::registerPass([] { return createExpandF16CastsPass(); });
 }
 
 void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
                                         const NVVMPipelineOptions &options) {
   pm.addPass(createDropOptionalFields());
+  pm.addPass(createBufferizeGraphPass());
   // Only the kvcache ops become kernels: refuse host code over device memory
-  // while they can still be told apart from the host code they lower to.
+  // while they can still be told apart from the host code they lower to
+  // (after bufferization, which decides what memory each op touches).
   pm.addPass(createCheckDevicePlacement());
   ConvertKVCacheToGPUOptions gpu;
   gpu.chip = options.chip;
@@ -103,6 +123,8 @@ void kvcache::buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
 void kvcache::buildGPULoweringPipeline(mlir::OpPassManager &pm,
                                        const NVVMPipelineOptions &options) {
   pm.addPass(createExportPublicFunctionsPass());
+  // Host code over host-placed memory may still be linalg.
+  pm.addPass(mlir::createConvertLinalgToLoopsPass());
   buildGPUKernelLoweringPipeline(pm, options.chip, options.format);
 }
 
@@ -129,14 +151,15 @@ void kvcache::registerKVCachePipelines() {
       buildFlattenPipeline);
   mlir::PassPipelineRegistration<CPUPipelineOptions>(
       "kvcache-to-llvm",
-      "The CPU path: prune, lower kvcache ops to loops, flatten, then lower "
-      "to the LLVM dialect with C interfaces for public functions",
+      "The CPU path: prune, bufferize (returned tensors become output "
+      "arguments), lower kvcache ops to loops, flatten, then lower to the "
+      "LLVM dialect with C interfaces for public functions",
       buildCPUPipeline);
   mlir::PassPipelineRegistration<NVVMPipelineOptions>(
       "kvcache-to-nvvm",
-      "The GPU path: prune, check that only kvcache ops touch device-placed "
-      "memory, kvcache ops to GPU kernels, flatten, then the upstream GPU to "
-      "NVVM lowering for the chip and gpu-module-to-binary",
+      "The GPU path: prune, bufferize, check that only kvcache ops touch "
+      "device-placed memory, kvcache ops to GPU kernels, flatten, then the "
+      "upstream GPU to NVVM lowering for the chip and gpu-module-to-binary",
       buildNVVMPipeline);
   mlir::PassPipelineRegistration<>(
       "kvcache-sim-kernels-to-llvm",

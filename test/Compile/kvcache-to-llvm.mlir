@@ -8,11 +8,12 @@
 //
 // The two halves, as kvcache-compile runs them, give the same module.
 // RUN: kvcache-opt %s --kvcache-to-llvm > %t.whole
-// RUN: kvcache-opt %s --pass-pipeline='builtin.module(kvcache-drop-optional-fields,convert-kvcache-to-loops,kvcache-expand-inputs)' \
-// RUN:   | kvcache-opt --pass-pipeline='builtin.module(kvcache-export-public-functions,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-math-to-llvm,arith-expand{include-bf16=true},convert-arith-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts,kvcache-check-llvm-lowering)' > %t.halves
+// RUN: kvcache-opt %s --pass-pipeline='builtin.module(kvcache-drop-optional-fields,kvcache-bufferize-graph,convert-kvcache-to-loops,kvcache-expand-inputs)' \
+// RUN:   | kvcache-opt --pass-pipeline='builtin.module(kvcache-export-public-functions,convert-linalg-to-loops,convert-scf-to-cf,expand-strided-metadata,lower-affine,math-extend-to-supported-types,convert-math-to-llvm,arith-emulate-unsupported-floats{source-types=bf16,f16},kvcache-expand-f16-casts,arith-expand{include-bf16=true},convert-arith-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts,kvcache-check-llvm-lowering)' > %t.halves
 // RUN: diff %t.whole %t.halves
 
 // PIPELINE: kvcache-drop-optional-fields
+// PIPELINE: kvcache-bufferize-graph
 // PIPELINE: convert-kvcache-to-loops{splits=3 splits-cap=64}
 // PIPELINE: kvcache-expand-inputs
 // PIPELINE: kvcache-export-public-functions

@@ -71,11 +71,14 @@ public:
     ManifestFunction result;
     result.name = func.getSymName().str();
     result.entry = bundle::entrySymbol(func.getSymName());
+    // Returned tensors and buffers became output arguments in
+    // kvcache-bufferize-graph; whatever is left has no place to go.
     if (func.getNumResults() != 0) {
       emitError(func.getLoc(), "public function '@")
-          << func.getSymName() << "' returns " << func.getNumResults()
-          << " value(s); entry functions must return nothing (write outputs "
-             "to arguments marked kvcache.role = \"output\")";
+          << func.getSymName() << "' returns " << func.getResultTypes()[0]
+          << " (result 0); entry functions may return only statically "
+             "shaped tensors, which become output arguments (or write "
+             "outputs to arguments marked kvcache.role = \"output\")";
       return failure();
     }
     bool ok = true;
@@ -137,8 +140,6 @@ private:
     else
       diag << "entry arguments must be memrefs (of " << kMemRefElementTypes
            << ") or index, i64 or f32 scalars";
-    if (isa<TensorType>(type))
-      diag << " (bufferize tensors before compiling)";
     return diag;
   }
 

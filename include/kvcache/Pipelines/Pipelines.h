@@ -43,22 +43,25 @@ struct CPUPipelineOptions
       llvm::cl::init(0)};
 };
 
-/// The CPU path up to the flat signature: prune, lower the compute ops to
-/// loops while bundles still exist, then flatten
-/// (`kvcache-drop-optional-fields,convert-kvcache-to-loops{splits},
-/// kvcache-expand-inputs`). The result is what a bundle's manifest describes:
-/// public functions whose arguments carry `kvcache.field`/`device`/`cache` or
-/// the user's `kvcache.name`/`role`.
+/// The CPU path up to the flat signature: prune, bufferize a tensor graph
+/// (returned tensors become output arguments; see kvcache-bufferize-graph in
+/// Pipelines/Passes.h), lower the compute ops to loops while bundles still
+/// exist, then flatten (`kvcache-drop-optional-fields,kvcache-bufferize-graph,
+/// convert-kvcache-to-loops{splits},kvcache-expand-inputs`). The result is
+/// what a bundle's manifest describes: public functions whose arguments carry
+/// `kvcache.field`/`device`/`cache` or the user's `kvcache.name`/`role`.
 void buildCPUHighLevelPipeline(mlir::OpPassManager &pm,
                                const CPUPipelineOptions &options = {});
 
 /// The CPU path from the flat signature to the LLVM dialect: public functions
 /// get a C interface (`_mlir_ciface_<name>`, memrefs passed as pointers to
-/// descriptors) and private ones internal linkage; then
-/// scf/affine/math/arith/memref/func/cf/index/ub go to LLVM, casts are
-/// reconciled, and a final check fails the pipeline if any operation outside
-/// the LLVM dialect (a `kvcache` op, an `unrealized_conversion_cast`)
-/// survives.
+/// descriptors) and private ones internal linkage; then linalg becomes loops,
+/// bf16 and f16 arithmetic (and math functions) is computed in f32 and
+/// rounded after every operation, the 16-bit casts become integer arithmetic
+/// (no soft-float builtin calls), scf/affine/math/arith/memref/func/cf/index/
+/// ub go to LLVM, casts are reconciled, and a final check fails the pipeline
+/// if any operation outside the LLVM dialect (a `kvcache` op, an
+/// `unrealized_conversion_cast`) survives.
 void buildCPULLVMLoweringPipeline(mlir::OpPassManager &pm);
 
 /// Both halves: a graph to an LLVM-dialect module ready for translation.
@@ -102,15 +105,17 @@ struct NVVMPipelineOptions
       llvm::cl::init("bin")};
 };
 
-/// The GPU path up to the flat signature: prune,
-/// kvcache-check-device-placement (no host op on device-placed memory),
+/// The GPU path up to the flat signature: prune, kvcache-bufferize-graph,
+/// kvcache-check-device-placement (no host op on device-placed memory, which
+/// includes the output arguments that returned tensors became),
 /// convert-kvcache-to-gpu, flatten (kvcache-compile reads the manifest
 /// there).
 void buildGPUHighLevelPipeline(mlir::OpPassManager &pm,
                                const NVVMPipelineOptions &options);
 
 /// From the flat signature to a gpu.binary and host code in the LLVM
-/// dialect, with C interfaces for public functions.
+/// dialect, with C interfaces for public functions (host linalg, on
+/// host-placed memory, as loops).
 void buildGPULoweringPipeline(mlir::OpPassManager &pm,
                               const NVVMPipelineOptions &options);
 
@@ -125,7 +130,7 @@ void buildNVVMPipeline(mlir::OpPassManager &pm,
 void buildSimKernelLoweringPipeline(mlir::OpPassManager &pm);
 
 /// Registers `kvcache-flatten`, `kvcache-to-llvm`, `kvcache-to-nvvm` and
-/// `kvcache-sim-kernels-to-llvm`, and the two helper passes they print in
+/// `kvcache-sim-kernels-to-llvm`, and the helper passes they print in
 /// their textual form (see Pipelines/Passes.h).
 void registerKVCachePipelines();
 
