@@ -8,6 +8,7 @@
 
 #include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
+#include "kvcache/Dialect/KVCache/Transforms/BufferizableOpInterfaceImpl.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
 
@@ -20,6 +21,7 @@ mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "KVCachePlugin", LLVM_VERSION_STRING,
           [](mlir::DialectRegistry *registry) {
             registry->insert<kvcache::KVCacheDialect>();
+            kvcache::registerBufferizableOpInterfaceExternalModels(*registry);
             kvcache::registerKVCachePasses();
             kvcache::registerKVCacheConversionPasses();
             kvcache::registerKVCachePipelines();

@@ -6,6 +6,12 @@ using namespace mlir;
 
 LogicalResult kvcache::checkLowerable(Operation *op, InputsType type,
                                       StringRef passName) {
+  // The tensor forms are one-shot-bufferize's to rewrite into memref forms.
+  if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<TensorType>))
+    return op->emitOpError("takes tensors; ")
+           << passName
+           << " lowers the memref form (bufferize the graph first: "
+              "one-shot-bufferize)";
   if (type.isMLA())
     return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
   if (type.isFP8())

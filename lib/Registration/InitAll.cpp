@@ -5,6 +5,7 @@
 #include "kvcache/Conversion/KVCacheToGPU.h"
 #include "kvcache/Conversion/Passes.h"
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
+#include "kvcache/Dialect/KVCache/Transforms/BufferizableOpInterfaceImpl.h"
 #include "kvcache/Dialect/KVCache/Transforms/Passes.h"
 #include "kvcache/Pipelines/Pipelines.h"
 
@@ -16,6 +17,7 @@
 
 void kvcache::registerKVCacheDialect(mlir::DialectRegistry &registry) {
   registry.insert<KVCacheDialect>();
+  registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void kvcache::registerAllDialects(mlir::DialectRegistry &registry) {

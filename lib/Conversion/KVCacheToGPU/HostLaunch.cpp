@@ -204,7 +204,8 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
   shape.pageGuard = options.pageGuard;
   shape.smVersion = options.smVersion;
   if (auto attention = dyn_cast<AttentionOp>(op)) {
-    shape.numQHeads = attention.getQ().getType().getDimSize(1);
+    shape.numQHeads =
+        cast<ShapedType>(attention.getQ().getType()).getDimSize(1);
     shape.scale = attention.getScaleOrDefault();
     shape.causal = attention.getCausal();
   }

@@ -84,7 +84,7 @@ LogicalResult checkGrid(Operation *op) {
            << " cannot launch it";
   };
   if (auto store = dyn_cast<StoreOp>(op)) {
-    int64_t tokens = store.getKey().getType().getDimSize(0);
+    int64_t tokens = cast<ShapedType>(store.getKey().getType()).getDimSize(0);
     if (!ShapedType::isDynamic(tokens) && tokens > kMaxGridX)
       return tooMany("total_tokens", tokens, "'key' dim 0", kMaxGridX,
                      "the store grid's x dimension (total_tokens) holds");
@@ -97,11 +97,12 @@ LogicalResult checkGrid(Operation *op) {
                    kMaxGridYZ,
                    "the decode and prefill grids' y dimension (num_kv_heads) "
                    "holds");
-  int64_t numQHeads = attention.getQ().getType().getDimSize(1);
+  int64_t numQHeads =
+      cast<ShapedType>(attention.getQ().getType()).getDimSize(1);
   if (numQHeads > kMaxGridYZ)
     return tooMany("num_q_heads", numQHeads, "'q' dim 1", kMaxGridYZ,
                    "the combine grid's y dimension (up to num_q_heads) holds");
-  int64_t tokens = attention.getQ().getType().getDimSize(0);
+  int64_t tokens = cast<ShapedType>(attention.getQ().getType()).getDimSize(0);
   if (!ShapedType::isDynamic(tokens) && tokens > kMaxGridX)
     return tooMany("total_tokens", tokens, "'q' dim 0", kMaxGridX,
                    "the combine grid's x dimension (total_tokens) holds");
@@ -115,7 +116,8 @@ LogicalResult checkGrid(Operation *op) {
     if (!ShapedType::isDynamic(batch) && batch > kMaxGridYZ)
       return tooMany("batch", batch, where, kMaxGridYZ,
                      "the decode and prefill grids' z dimension (batch) holds");
-  int64_t offsets = attention.getInputRowOffsets().getType().getDimSize(0);
+  int64_t offsets =
+      cast<ShapedType>(attention.getInputRowOffsets().getType()).getDimSize(0);
   if (!ShapedType::isDynamic(offsets) && offsets - 1 > kMaxGridYZ)
     return tooMany("batch", offsets - 1, "'input_row_offsets' dim 0 - 1",
                    kMaxGridYZ,

@@ -38,7 +38,7 @@ func.func @store_key_value_differ(%kv: !kv, %l: index, %k: memref<?x8x128xbf16>,
 
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
 func.func @store_rank(%kv: !kv, %l: index, %k: memref<?x1024xbf16>, %o: memref<?xi32>) {
-  // expected-error@+1 {{operand 'key' must be a rank-3 memref [tokens, heads, head_dim]}}
+  // expected-error@+1 {{operand 'key' must be a rank-3 memref or tensor [tokens, heads, head_dim]}}
   kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x1024xbf16>, memref<?x1024xbf16>, memref<?xi32>
   return
 }
@@ -47,7 +47,7 @@ func.func @store_rank(%kv: !kv, %l: index, %k: memref<?x1024xbf16>, %o: memref<?
 
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
 func.func @store_offsets(%kv: !kv, %l: index, %k: memref<?x8x128xbf16>, %o: memref<?xi64>) {
-  // expected-error@+1 {{operand 'input_row_offsets' must be a rank-1 memref of i32 [batch + 1]}}
+  // expected-error@+1 {{operand 'input_row_offsets' must be a rank-1 memref or tensor of i32 [batch + 1]}}
   kvcache.store %kv, %l, %k, %k, %o : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi64>
   return
 }
@@ -274,5 +274,51 @@ func.func @attention_fp8_q_fp8(%kv: !fp8, %l: index, %q: memref<?x32x128xf8E4M3F
 func.func @attention_fp8_out_element(%kv: !fp8, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>, %out: memref<?x32x128xf32>) {
   // expected-error@+1 {{operand 'out' must have the shape and element type of 'q'}}
   kvcache.attention %kv, %l, %q, %o, %out : !fp8, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xf32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_mixed_forms(%kv: !kv, %l: index, %q: tensor<?x32x128xbf16>, %o: tensor<?xi32>, %out: memref<?x32x128xbf16>) {
+  // expected-error@+1 {{operands 'q' and 'out' must both be memrefs or both be tensors, got 'tensor<?x32x128xbf16>' and 'memref<?x32x128xbf16>'}}
+  kvcache.attention %kv, %l, %q, %o, %out : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_mixed_forms(%kv: !kv, %l: index, %k: tensor<?x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{operands 'key' and 'input_row_offsets' must both be memrefs or both be tensors, got 'tensor<?x8x128xbf16>' and 'memref<?xi32>'}}
+  kvcache.store %kv, %l, %k, %k, %o : !kv, tensor<?x8x128xbf16>, tensor<?x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+// The tensor form returns its result; the memref form has none.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_tensor_no_result(%kv: !kv, %l: index, %q: tensor<?x32x128xbf16>, %o: tensor<?xi32>) {
+  // expected-error@+1 {{expected the number of tensor results (0) to be equal to the number of output tensors (1)}}
+  kvcache.attention %kv, %l, %q, %o, %q : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_result_type(%kv: !kv, %l: index, %q: tensor<?x32x128xbf16>, %o: tensor<?xi32>) {
+  // expected-error@+1 {{expected type of operand #4 ('tensor<?x32x128xbf16>') to match type of corresponding result ('tensor<4x32x128xbf16>')}}
+  %r = kvcache.attention %kv, %l, %q, %o, %q : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<4x32x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @attention_tensor_rank(%kv: !kv, %l: index, %q: tensor<?x4096xbf16>, %o: tensor<?xi32>) {
+  // expected-error@+1 {{operand 'q' must be a rank-3 memref or tensor [tokens, heads, head_dim], got 'tensor<?x4096xbf16>'}}
+  %r = kvcache.attention %kv, %l, %q, %o, %q : !kv, tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16> -> tensor<?x4096xbf16>
   return
 }

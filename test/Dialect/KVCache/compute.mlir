@@ -34,3 +34,18 @@ func.func @fp8(%key: memref<?x8x128xf32>, %value: memref<?x8x128xf32>,
   kvcache.attention %kv, %layer, %q, %offsets, %out : !fp8, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
   return
 }
+
+// The tensor forms: attention in destination-passing style, store with no
+// result.
+// CHECK-LABEL: func.func @tensor_forms
+func.func @tensor_forms(%key: tensor<?x8x128xbf16>, %value: tensor<?x8x128xbf16>,
+                        %q: tensor<?x32x128xbf16>, %offsets: tensor<?xi32>,
+                        %init: tensor<?x32x128xbf16>, %layer: index) -> tensor<?x32x128xbf16> {
+  %kv = kvcache.inputs_per_device device(0) : !kv
+  // CHECK: kvcache.store %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : !kv, tensor<?x8x128xbf16>, tensor<?x8x128xbf16>, tensor<?xi32>
+  kvcache.store %kv, %layer, %key, %value, %offsets : !kv, tensor<?x8x128xbf16>, tensor<?x8x128xbf16>, tensor<?xi32>
+  // CHECK: %[[O:.*]] = kvcache.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {causal} : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  %o = kvcache.attention %kv, %layer, %q, %offsets, %init {causal} : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  // CHECK: return %[[O]]
+  return %o : tensor<?x32x128xbf16>
+}

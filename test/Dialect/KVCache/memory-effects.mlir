@@ -108,3 +108,45 @@ func.func @allocated_out(%kv: !kv, %layer: index, %key: memref<?x8x128xbf16>,
   memref.copy %out, %result : memref<?x32x128xbf16> to memref<?x32x128xbf16>
   return
 }
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<4xi64>>
+
+// The tensor forms keep the cache effects on the bundle: two identical
+// attentions with a store between stay two, two without one become one, and
+// an attention whose result is unused is dead (it only reads).
+// CSE-LABEL: func.func @tensor_forms
+// CSE: %[[A:.*]] = kvcache.attention
+// CSE-NEXT: kvcache.store
+// CSE-NEXT: %[[B:.*]] = kvcache.attention
+// CSE-NEXT: return %[[A]], %[[B]], %[[B]]
+// CANON-LABEL: func.func @tensor_forms
+// CANON: kvcache.attention
+// CANON-NEXT: kvcache.store
+// CANON-NEXT: kvcache.attention
+// CANON-NEXT: kvcache.attention
+// CANON-NEXT: return
+func.func @tensor_forms(%kv: !kv, %layer: index,
+    %key: tensor<?x8x128xbf16>, %value: tensor<?x8x128xbf16>,
+    %q: tensor<?x32x128xbf16>, %offsets: tensor<?xi32>,
+    %init: tensor<?x32x128xbf16>)
+    -> (tensor<?x32x128xbf16>, tensor<?x32x128xbf16>, tensor<?x32x128xbf16>) {
+  %a = kvcache.attention %kv, %layer, %q, %offsets, %init : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  kvcache.store %kv, %layer, %key, %value, %offsets : !kv, tensor<?x8x128xbf16>, tensor<?x8x128xbf16>, tensor<?xi32>
+  %b = kvcache.attention %kv, %layer, %q, %offsets, %init : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  %c = kvcache.attention %kv, %layer, %q, %offsets, %init : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  %unused = kvcache.attention %kv, %layer, %q, %offsets, %init {causal} : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16> -> tensor<?x32x128xbf16>
+  return %a, %b, %c : tensor<?x32x128xbf16>, tensor<?x32x128xbf16>, tensor<?x32x128xbf16>
+}
+
+// -----
+
+// A declaration is never dead: it writes its function's flat signature.
+// CANON-LABEL: func.func @unused_declaration
+// CANON-NEXT: kvcache.inputs_per_device
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x32x128x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @unused_declaration() {
+  %kv = kvcache.inputs_per_device device(0) : !kv
+  return
+}

@@ -2,6 +2,7 @@
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/IR/DialectImplementation.h"
 
 using namespace mlir;
@@ -32,4 +33,8 @@ void KVCacheDialect::initialize() {
 #include "kvcache/Dialect/KVCache/IR/KVCacheOps.cpp.inc"
       >();
   addInterfaces<KVCacheOpAsmInterface>();
+  // Registered by registerBufferizableOpInterfaceExternalModels (Transforms).
+  declarePromisedInterfaces<bufferization::BufferizableOpInterface,
+                            InputsPerDeviceOp, PackOp, GetOp, StoreOp,
+                            AttentionOp>();
 }

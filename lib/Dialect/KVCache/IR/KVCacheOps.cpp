@@ -201,36 +201,51 @@ LogicalResult verifyLayer(Operation *op, Value layer, InputsType bundle) {
   return success();
 }
 
-/// The static sizes of a memref operand fit in int64 (verifyStaticSize).
-LogicalResult verifyOperandSize(Operation *op, StringRef name, Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref)
-    return success();
-  return verifyStaticSize([&] { return op->emitOpError(); },
-                          ("operand '" + name + "'").str(), memref);
+/// The rows operands of a compute op are all memrefs or all tensors: the
+/// memref form is what the lowerings read, the tensor form what
+/// one-shot-bufferize rewrites into it; a mix is neither.
+LogicalResult verifyOneForm(Operation *op,
+                            ArrayRef<std::pair<StringRef, Value>> operands) {
+  auto [firstName, first] = operands.front();
+  bool tensor = isa<TensorType>(first.getType());
+  for (auto [name, value] : operands.drop_front())
+    if (isa<TensorType>(value.getType()) != tensor)
+      return op->emitOpError("operands '")
+             << firstName << "' and '" << name
+             << "' must both be memrefs or both be tensors, got "
+             << first.getType() << " and " << value.getType();
+  return success();
 }
 
-/// Checks a `[tokens, heads, head_dim]` memref operand of a compute op against
-/// the cache: rank 3, static heads and head_dim, head_dim equal to the cache's.
+/// The static sizes of an operand fit in int64 (verifyStaticSize).
+LogicalResult verifyOperandSize(Operation *op, StringRef name,
+                                ShapedType type) {
+  return verifyStaticSize([&] { return op->emitOpError(); },
+                          ("operand '" + name + "'").str(), type);
+}
+
+/// Checks a `[tokens, heads, head_dim]` operand of a compute op against the
+/// cache: rank 3, static heads and head_dim, head_dim equal to the cache's.
 LogicalResult verifyRowsOperand(Operation *op, StringRef name, Type type,
                                 InputsType bundle) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref || memref.getRank() != 3)
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank() || shaped.getRank() != 3)
     return op->emitOpError("operand '")
            << name
-           << "' must be a rank-3 memref [tokens, heads, head_dim], got "
+           << "' must be a rank-3 memref or tensor [tokens, heads, head_dim], "
+              "got "
            << type;
   for (unsigned dim : {1u, 2u})
-    if (memref.isDynamicDim(dim))
+    if (shaped.isDynamicDim(dim))
       return op->emitOpError("operand '") << name << "' dim " << dim << " ("
                                           << (dim == 1 ? "heads" : "head_dim")
                                           << ") must be static, got " << type;
-  if (memref.getDimSize(2) != bundle.getHeadDim())
+  if (shaped.getDimSize(2) != bundle.getHeadDim())
     return op->emitOpError("operand '")
-           << name << "' head_dim (dim 2) is " << memref.getDimSize(2)
+           << name << "' head_dim (dim 2) is " << shaped.getDimSize(2)
            << " but the cache's head_dim (kv_blocks dim 5) is "
            << bundle.getHeadDim();
-  return verifyOperandSize(op, name, type);
+  return verifyOperandSize(op, name, shaped);
 }
 
 /// Rows stored into a cache hold its element type; an 8-bit float cache is
@@ -253,32 +268,48 @@ LogicalResult verifyStoredElementType(Operation *op, StringRef name,
 }
 
 LogicalResult verifyRowOffsets(Operation *op, Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref || memref.getRank() != 1 ||
-      !memref.getElementType().isSignlessInteger(32))
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank() || shaped.getRank() != 1 ||
+      !shaped.getElementType().isSignlessInteger(32))
     return op->emitOpError("operand 'input_row_offsets' must be a rank-1 "
-                           "memref of i32 [batch + 1], got ")
+                           "memref or tensor of i32 [batch + 1], got ")
            << type;
-  return verifyOperandSize(op, "input_row_offsets", type);
+  return verifyOperandSize(op, "input_row_offsets", shaped);
+}
+
+/// Declares a read or write of each memref among `values` (tensors are
+/// values: they have no effects, as in linalg).
+void addMemRefEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects,
+    MemoryEffects::Effect *effect, ArrayRef<OpOperand *> operands) {
+  for (OpOperand *operand : operands)
+    if (isa<MemRefType>(operand->get().getType()))
+      effects.emplace_back(effect, operand,
+                           SideEffects::DefaultResource::get());
 }
 } // namespace
 
 LogicalResult StoreOp::verify() {
   auto bundle = getBundle().getType();
-  if (failed(verifyLayer(*this, getLayer(), bundle)))
+  if (failed(verifyLayer(*this, getLayer(), bundle)) ||
+      failed(
+          verifyOneForm(*this, {{"key", getKey()},
+                                {"value", getValue()},
+                                {"input_row_offsets", getInputRowOffsets()}})))
     return failure();
   for (auto [name, value] :
        {std::pair<StringRef, Value>{"key", getKey()},
         std::pair<StringRef, Value>{"value", getValue()}}) {
     if (failed(verifyRowsOperand(*this, name, value.getType(), bundle)))
       return failure();
-    auto memref = cast<MemRefType>(value.getType());
-    if (failed(verifyStoredElementType(*this, name, memref.getElementType(),
+    auto shaped = cast<ShapedType>(value.getType());
+    if (failed(verifyStoredElementType(*this, name, shaped.getElementType(),
                                        bundle)))
       return failure();
-    if (memref.getDimSize(1) != bundle.getNumKvHeads())
+    if (shaped.getDimSize(1) != bundle.getNumKvHeads())
       return emitOpError("operand '")
-             << name << "' has " << memref.getDimSize(1)
+             << name << "' has " << shaped.getDimSize(1)
              << " heads (dim 1) but the cache has " << bundle.getNumKvHeads()
              << " kv heads (kv_blocks dim 4)";
   }
@@ -289,15 +320,32 @@ LogicalResult StoreOp::verify() {
   return verifyRowOffsets(*this, getInputRowOffsets().getType());
 }
 
+void StoreOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // The cache: the comment above KVCache_StoreOp in KVCacheOps.td says why
+  // the effect is on the bundle.
+  effects.emplace_back(MemoryEffects::Read::get(), &getBundleMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getBundleMutable(),
+                       SideEffects::DefaultResource::get());
+  addMemRefEffects(
+      effects, MemoryEffects::Read::get(),
+      {&getKeyMutable(), &getValueMutable(), &getInputRowOffsetsMutable()});
+}
+
 LogicalResult AttentionOp::verify() {
   auto bundle = getBundle().getType();
-  if (failed(verifyLayer(*this, getLayer(), bundle)))
+  if (failed(verifyLayer(*this, getLayer(), bundle)) ||
+      failed(verifyOneForm(*this, {{"q", getQ()},
+                                   {"input_row_offsets", getInputRowOffsets()},
+                                   {"out", getOut()}})))
     return failure();
   if (failed(verifyRowsOperand(*this, "q", getQ().getType(), bundle)) ||
       failed(verifyRowsOperand(*this, "out", getOut().getType(), bundle)))
     return failure();
-  auto q = cast<MemRefType>(getQ().getType());
-  auto out = cast<MemRefType>(getOut().getType());
+  auto q = cast<ShapedType>(getQ().getType());
+  auto out = cast<ShapedType>(getOut().getType());
   Type element = q.getElementType();
   if (!element.isF32() && !element.isF16() && !element.isBF16())
     return emitOpError("operand 'q' must hold f32, f16 or bf16, got ")
@@ -333,6 +381,16 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("scale must be positive, got ") << value;
   }
   return verifyRowOffsets(*this, getInputRowOffsets().getType());
+}
+
+void AttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  effects.emplace_back(MemoryEffects::Read::get(), &getBundleMutable(),
+                       SideEffects::DefaultResource::get());
+  addMemRefEffects(effects, MemoryEffects::Read::get(),
+                   {&getQMutable(), &getInputRowOffsetsMutable()});
+  addMemRefEffects(effects, MemoryEffects::Write::get(), {&getOutMutable()});
 }
 
 float AttentionOp::getScaleOrDefault() {

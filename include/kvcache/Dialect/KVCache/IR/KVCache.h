@@ -9,6 +9,7 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "kvcache/Dialect/KVCache/IR/KVCacheDialect.h.inc"
@@ -18,6 +19,15 @@
 
 #define GET_TYPEDEF_CLASSES
 #include "kvcache/Dialect/KVCache/IR/KVCacheTypes.h.inc"
+
+namespace kvcache {
+/// The resource kvcache.inputs_per_device writes: its function's flat
+/// signature (see the op's description).
+struct SignatureResource
+    : public mlir::SideEffects::Resource::Base<SignatureResource> {
+  llvm::StringRef getName() override { return "kvcache.signature"; }
+};
+} // namespace kvcache
 
 #define GET_OP_CLASSES
 #include "kvcache/Dialect/KVCache/IR/KVCacheOps.h.inc"

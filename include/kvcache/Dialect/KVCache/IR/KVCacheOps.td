@@ -8,13 +8,20 @@ include "kvcache/Dialect/KVCache/IR/KVCacheAttrs.td"
 include "kvcache/Dialect/KVCache/IR/KVCacheTypes.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/OpAsmInterface.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 class KVCache_Op<string mnemonic, list<Trait> traits = []>
     : Op<KVCache_Dialect, mnemonic, traits>;
 
+// What a declaration writes: the flat signature of its function (one
+// argument per present field), a resource apart from memory, so the
+// declaration is never dead and moves no memory access.
+def KVCache_SignatureResource : Resource<"::kvcache::SignatureResource">;
+
 def KVCache_InputsPerDeviceOp : KVCache_Op<"inputs_per_device",
-    [DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
+    [DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>,
+     MemoryEffects<[MemWrite<KVCache_SignatureResource>]>]> {
   let summary = "Declares one device's cache inputs as graph inputs";
   let description = [{
     Declares the cache inputs of device `device` as inputs of the enclosing
@@ -30,8 +37,10 @@ def KVCache_InputsPerDeviceOp : KVCache_Op<"inputs_per_device",
     %draft = kvcache.inputs_per_device device(0) cache("draft") : !kv
     ```
 
-    The operation has no side effects to model but is not pure: removing an
-    unused declaration would change the flat signature.
+    The operation touches no memory but is not pure: removing an unused
+    declaration would change the flat signature. It declares a write of
+    `SignatureResource`, a resource of its own, so it is never dead, while
+    the memory accesses around it stay free to move.
   }];
   let arguments = (ins
     ConfinedAttr<I64Attr, [IntNonNegative]>:$device,
@@ -123,8 +132,21 @@ def KVCache_GetOp : KVCache_Op<"get", [Pure]> {
 // lookup_table) and writes it (kv_blocks and, for FP8 caches, kv_scales);
 // `kvcache.attention` reads it (every field it uses). This is what NVGPU's
 // `tma.async.store` does with the descriptor it writes through.
+//
+// Tensor forms: the rows operands may instead be all tensors (destination-
+// passing style for attention: `out` is the init the result is tied to).
+// Tensors are values and get no effects, as in linalg; the cache effects on
+// the bundle stay, so no attention moves across a store, and an attention
+// whose result is unused is dead. one-shot-bufferize turns a tensor form into
+// the memref form (BufferizableOpInterfaceImpl.cpp).
 
-def KVCache_StoreOp : KVCache_Op<"store"> {
+// The operands that carry rows of a ragged batch: all memrefs (the form the
+// lowerings read) or all ranked tensors (the form a graph compiler emits).
+def KVCache_RowsType : AnyTypeOf<[AnyMemRef, AnyRankedTensor],
+    "memref or ranked tensor">;
+
+def KVCache_StoreOp : KVCache_Op<"store",
+    [DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "Writes the new K/V rows of a ragged batch into their pages";
   let description = [{
     Writes the new key and value rows of a ragged batch into the cache of
@@ -145,25 +167,43 @@ def KVCache_StoreOp : KVCache_Op<"store"> {
         : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
     ```
 
-    Memory effects: reads `key`, `value` and `input_row_offsets`; reads and
-    writes the cache through `bundle` (the effect is on the bundle value), so
-    no reads of the same cache move across it.
+    The tensor form takes tensors of the same shapes. It writes the cache
+    buffers the bundle holds, so it has no result either:
+
+    ```mlir
+    kvcache.store %kv, %layer, %key, %value, %input_row_offsets
+        : !kv, tensor<?x8x128xbf16>, tensor<?x8x128xbf16>, tensor<?xi32>
+    ```
+
+    Memory effects: reads `key`, `value` and `input_row_offsets` (memref
+    form); reads and writes the cache through `bundle` (the effect is on the
+    bundle value, in both forms), so no reads of the same cache move across
+    it.
   }];
   let arguments = (ins
-    Arg<KVCache_InputsType, "the cache written", [MemRead, MemWrite]>:$bundle,
+    KVCache_InputsType:$bundle,
     Index:$layer,
-    Arg<AnyMemRef, "new key rows", [MemRead]>:$key,
-    Arg<AnyMemRef, "new value rows", [MemRead]>:$value,
-    Arg<AnyMemRef, "row offsets of the batch", [MemRead]>:$input_row_offsets);
+    KVCache_RowsType:$key,
+    KVCache_RowsType:$value,
+    KVCache_RowsType:$input_row_offsets);
   let assemblyFormat = [{
     $bundle `,` $layer `,` $key `,` $value `,` $input_row_offsets attr-dict `:`
     qualified(type($bundle)) `,` type($key) `,` type($value) `,`
     type($input_row_offsets)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether the rows operands are tensors (the form one-shot-bufferize
+    /// rewrites), not memrefs (the form the lowerings read).
+    bool hasTensorForm() {
+      return ::mlir::isa<::mlir::TensorType>(getKey().getType());
+    }
+  }];
 }
 
-def KVCache_AttentionOp : KVCache_Op<"attention"> {
+def KVCache_AttentionOp : KVCache_Op<"attention",
+    [DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+     DestinationStyleOpInterface]> {
   let summary = "Ragged paged attention";
   let description = [{
     Computes attention for a ragged batch of queries against the paged cache
@@ -190,26 +230,46 @@ def KVCache_AttentionOp : KVCache_Op<"attention"> {
     When the bundle has `attention_dispatch_metadata`, the operation reads it
     (its `num_partitions` entry chooses the split-K count).
 
-    Memory effects: reads `q`, `input_row_offsets` and the cache through
-    `bundle` (the effect is on the bundle value); writes `out`.
+    The tensor form is in destination-passing style: `q`, `input_row_offsets`
+    and `out` are tensors, `out` is the init, and the result, of `out`'s type,
+    holds the attention rows. Every row of `out` is written (the rows are
+    exactly the batch's, `input_row_offsets[batch]`), so the init's contents
+    are never read and a `tensor.empty` init needs no copy:
+
+    ```mlir
+    %o = kvcache.attention %kv, %layer, %q, %input_row_offsets, %init {causal}
+        : !kv, tensor<?x32x128xbf16>, tensor<?xi32>, tensor<?x32x128xbf16>
+        -> tensor<?x32x128xbf16>
+    ```
+
+    Memory effects: reads `q` and `input_row_offsets` and writes `out` (memref
+    form); reads the cache through `bundle` (the effect is on the bundle
+    value, in both forms).
   }];
   let arguments = (ins
-    Arg<KVCache_InputsType, "the cache read", [MemRead]>:$bundle,
+    KVCache_InputsType:$bundle,
     Index:$layer,
-    Arg<AnyMemRef, "query rows", [MemRead]>:$q,
-    Arg<AnyMemRef, "row offsets of the batch", [MemRead]>:$input_row_offsets,
-    Arg<AnyMemRef, "attention output rows", [MemWrite]>:$out,
+    KVCache_RowsType:$q,
+    KVCache_RowsType:$input_row_offsets,
+    KVCache_RowsType:$out,
     OptionalAttr<F32Attr>:$scale,
     UnitAttr:$causal);
+  let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     $bundle `,` $layer `,` $q `,` $input_row_offsets `,` $out attr-dict `:`
     qualified(type($bundle)) `,` type($q) `,` type($input_row_offsets) `,`
-    type($out)
+    type($out) (`->` type($result)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The softmax scale: the attribute, else 1 / sqrt(head_dim).
     float getScaleOrDefault();
+    /// Whether the rows operands are tensors (see StoreOp::hasTensorForm).
+    bool hasTensorForm() {
+      return ::mlir::isa<::mlir::TensorType>(getQ().getType());
+    }
+    /// DestinationStyleOpInterface: `out` is the init.
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getOutMutable(); }
   }];
 }
 
