@@ -170,8 +170,12 @@ struct InputsPerDeviceOpInterface
   }
 };
 
-struct PackOpInterface
-    : public BufferizableOpInterface::ExternalModel<PackOpInterface, PackOp> {
+/// The analysis side of an op whose tensor operands it only reads and whose
+/// results alias none of them (pack; store, which writes the cache through
+/// the bundle, not through a tensor operand).
+template <typename ConcreteModel, typename ConcreteOp>
+struct ReadsOperandsModel
+    : public BufferizableOpInterface::ExternalModel<ConcreteModel, ConcreteOp> {
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &state) const {
     return true;
@@ -186,6 +190,9 @@ struct PackOpInterface
                                       const AnalysisState &state) const {
     return {};
   }
+};
+
+struct PackOpInterface : public ReadsOperandsModel<PackOpInterface, PackOp> {
 
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
@@ -252,23 +259,7 @@ struct GetOpInterface
   }
 };
 
-struct StoreOpInterface
-    : public BufferizableOpInterface::ExternalModel<StoreOpInterface, StoreOp> {
-  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
-                              const AnalysisState &state) const {
-    return true;
-  }
-
-  // The cache is written through the bundle, not through a tensor operand.
-  bool bufferizesToMemoryWrite(Operation *op, OpOperand &operand,
-                               const AnalysisState &state) const {
-    return false;
-  }
-
-  AliasingValueList getAliasingValues(Operation *op, OpOperand &operand,
-                                      const AnalysisState &state) const {
-    return {};
-  }
+struct StoreOpInterface : public ReadsOperandsModel<StoreOpInterface, StoreOp> {
 
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
