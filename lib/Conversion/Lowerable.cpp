@@ -14,8 +14,6 @@ LogicalResult kvcache::checkLowerable(Operation *op, InputsType type,
               "one-shot-bufferize)";
   if (type.isMLA())
     return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
-  if (type.isFP8())
-    return op->emitOpError("on an 8-bit float cache is not lowered yet");
   for (auto [field, fieldType] :
        llvm::zip_equal(type.getFields(), type.getFieldTypes()))
     if (!isa<MemRefType>(fieldType))

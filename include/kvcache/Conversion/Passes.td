@@ -26,8 +26,16 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
     the runtime hook `kvcache_runtime_raise` (declared in the module), which
     fails the call.
 
-    MLA and 8-bit float caches, and bundles whose tensor-kind fields are
-    `tensor` values, are rejected with an error naming the op.
+    On an 8-bit float (`f8E4M3FN`) cache the store quantises each (token, kv
+    head, lane group) of its f32, f16 or bf16 rows by docs/ABI.md's rule
+    (finite amax, scale `amax / 448` or 1, true division, nearest even,
+    saturating) and writes the scale to `kv_scales`; attention computes with
+    the dequantised K and V (byte value × scale). The f8E4M3FN ↔ f32
+    conversions are integer arithmetic, so bundles call no soft-float
+    builtin.
+
+    MLA caches, and bundles whose tensor-kind fields are `tensor` values,
+    are rejected with an error naming the op.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -104,8 +112,9 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
       the runtime owns, reuses across calls and grows only when needed
       (never a `gpu.alloc` per call, which would break CUDA-graph capture).
 
-    MLA and 8-bit float caches, bundles whose tensor-kind fields are
-    `tensor` values, head dims that are not a multiple of one 16-byte
+    MLA and 8-bit float caches (no FP8 kernels yet: convert-kvcache-to-loops
+    lowers those), bundles whose tensor-kind fields are `tensor` values,
+    head dims that are not a multiple of one 16-byte
     vector and non-identity layouts are rejected with an error naming the
     op. The kernels get their target (`#nvvm.target`) from the lowering
     pipeline (`kvcache::buildGPUKernelLoweringPipeline`), which must be

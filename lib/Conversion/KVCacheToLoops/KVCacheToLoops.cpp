@@ -9,6 +9,7 @@
 #include "kvcache/Conversion/Passes.h"
 
 #include "../Emitter.h"
+#include "../Float8.h"
 #include "../Guards.h"
 #include "../Lowerable.h"
 
@@ -61,6 +62,9 @@ struct Emitter : conversion::Emitter {
 /// The fields an op reads, fetched with kvcache.get at the op.
 struct Fields {
   Value kvBlocks, cacheLengths, lookupTable, dispatchMetadata;
+  /// On an 8-bit float cache: one f32 scale per `granularity` lanes.
+  Value kvScales;
+  int64_t granularity = 0;
   /// kv_blocks dim 0: page ids at or past it are never dereferenced.
   Value totalPages;
 
@@ -73,8 +77,73 @@ struct Fields {
     if (withMetadata && type.hasField(Field::attention_dispatch_metadata))
       dispatchMetadata =
           GetOp::create(b, loc, bundle, Field::attention_dispatch_metadata);
+    if (type.isFP8()) {
+      kvScales = GetOp::create(b, loc, bundle, Field::kv_scales);
+      int64_t groups =
+          cast<MemRefType>(kvScales.getType()).getDimSize(abi::kHeadDimDim);
+      granularity = type.getHeadDim() / groups;
+    }
+  }
+
+  /// K (kv 0) or V (kv 1) lane `lane` at (page, layer, slot, head) in f32:
+  /// the element, or on an 8-bit float cache the decoded byte times its
+  /// lane group's scale.
+  Value loadCacheF32(Emitter &e, Value page, int64_t kv, Value layer,
+                     Value slot, Value head, Value lane) const {
+    Value element =
+        e.load(kvBlocks, {page, e.index(kv), layer, slot, head, lane});
+    if (!kvScales)
+      return e.extToF32(element);
+    Value bits = arith::BitcastOp::create(e.b, e.loc, e.b.getI8Type(), element);
+    Value group = e.divU(lane, e.index(granularity));
+    Value scale =
+        e.load(kvScales, {page, e.index(kv), layer, slot, head, group});
+    return e.mulF(emitF8E4M3FNToF32(e, bits), scale);
   }
 };
+
+/// Copies one row's K or V lanes (`rows`[row, head, :]) into the cache at
+/// `at` (page, kv, layer, slot, head): the cache holds the rows' type.
+void storeRowCopy(Emitter &e, Value rows, Value row, Value head,
+                  const Fields &fields, ArrayRef<Value> at, int64_t headDim) {
+  e.loop(e.index(0), e.index(headDim), [&](Value lane) {
+    SmallVector<Value> indices(at);
+    indices.push_back(lane);
+    e.store(e.load(rows, {row, head, lane}), fields.kvBlocks, indices);
+  });
+}
+
+/// Quantises one row's K or V lanes into an 8-bit float cache at `at`
+/// (page, kv, layer, slot, head), group by group (docs/ABI.md, FP8
+/// caches): the scale from the group's finite amax goes to kv_scales, each
+/// lane's byte to kv_blocks.
+void storeRowQuantised(Emitter &e, Value rows, Value row, Value head,
+                       const Fields &fields, ArrayRef<Value> at,
+                       int64_t headDim) {
+  Type f8 = cast<MemRefType>(fields.kvBlocks.getType()).getElementType();
+  Value granularity = e.index(fields.granularity);
+  e.loop(e.index(0), e.index(headDim / fields.granularity), [&](Value group) {
+    Value first = e.mul(group, granularity);
+    Value last = e.add(first, granularity);
+    auto loadLane = [&](Value lane) {
+      return e.extToF32(e.load(rows, {row, head, lane}));
+    };
+    Value amax = e.reduce(first, last, e.f32(0.0f), [&](Value lane, Value m) {
+      return emitFiniteAbsMax(e, m, loadLane(lane));
+    });
+    Value scale = emitFP8Scale(e, amax);
+    SmallVector<Value> scaleAt(at);
+    scaleAt.push_back(group);
+    e.store(scale, fields.kvScales, scaleAt);
+    e.loop(first, last, [&](Value lane) {
+      Value bits = emitQuantise(e, loadLane(lane), scale);
+      SmallVector<Value> indices(at);
+      indices.push_back(lane);
+      e.store(arith::BitcastOp::create(e.b, e.loc, f8, bits), fields.kvBlocks,
+              indices);
+    });
+  });
+}
 
 /// Row `i` of request `b` goes to position cache_lengths[b] + i; a page id
 /// past the pool is reported (with its request and position) and skipped.
@@ -100,18 +169,14 @@ void lowerStore(StoreOp op, func::FuncOp raiseHook) {
         Value slot = e.remU(position, pageSize);
         auto storeRow = [&] {
           e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
-            e.loop(zero, e.index(type.getHeadDim()), [&](Value lane) {
-              for (auto [kv, rows] :
-                   {std::pair<int64_t, Value>{0, op.getKey()},
-                    std::pair<int64_t, Value>{1, op.getValue()}}) {
-                Value element = memref::LoadOp::create(
-                    b, op.getLoc(), rows, ValueRange{row, head, lane});
-                memref::StoreOp::create(
-                    b, op.getLoc(), element, fields.kvBlocks,
-                    ValueRange{page, e.index(kv), op.getLayer(), slot, head,
-                               lane});
-              }
-            });
+            for (auto [kv, rows] :
+                 {std::pair<int64_t, Value>{0, op.getKey()},
+                  std::pair<int64_t, Value>{1, op.getValue()}}) {
+              SmallVector<Value, 5> at = {page, e.index(kv), op.getLayer(),
+                                          slot, head};
+              (type.isFP8() ? storeRowQuantised : storeRowCopy)(
+                  e, rows, row, head, fields, at, type.getHeadDim());
+            }
           });
         };
         e.ifThenElse(e.ult(page, fields.totalPages), storeRow, [&] {
@@ -211,8 +276,8 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
             Value dot =
                 e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
                   Value qv = e.loadF32(q, {row, qHead, lane});
-                  Value kv = e.loadF32(fields.kvBlocks,
-                                       {page, zero, layer, slot, kvHead, lane});
+                  Value kv = fields.loadCacheF32(e, page, 0, layer, slot,
+                                                 kvHead, lane);
                   return e.addF(acc, e.mulF(qv, kv));
                 });
             return e.mulF(dot, scale);
@@ -238,9 +303,8 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
                     Value p = e.exp(e.subF(score(key, page), max));
                     Value slot = e.remU(key, pageSize);
                     e.loop(zero, headDim, [&](Value lane) {
-                      Value v =
-                          e.loadF32(fields.kvBlocks,
-                                    {page, one, layer, slot, kvHead, lane});
+                      Value v = fields.loadCacheF32(e, page, 1, layer, slot,
+                                                    kvHead, lane);
                       Value old = memref::LoadOp::create(
                           b, loc, partial, ValueRange{split, lane});
                       memref::StoreOp::create(b, loc, e.addF(old, e.mulF(p, v)),

@@ -20,8 +20,17 @@ func.func @mla(%kv: !kv, %layer: index, %q: memref<?x16x576xbf16>, %offsets: mem
 
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x2x16x2x1xf32>>
 func.func @fp8(%kv: !kv, %layer: index, %q: memref<?x4x128xbf16>, %offsets: memref<?xi32>) {
-  // expected-error@+1 {{'kvcache.attention' op on an 8-bit float cache is not lowered yet}}
+  // expected-error@+1 {{'kvcache.attention' op on an 8-bit float cache is not lowered to GPU kernels yet}}
   kvcache.attention %kv, %layer, %q, %offsets, %q : !kv, memref<?x4x128xbf16>, memref<?xi32>, memref<?x4x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x2x16x2x1xf32>>
+func.func @fp8_store(%kv: !kv, %layer: index, %k: memref<?x2x128xf32>, %offsets: memref<?xi32>) {
+  // expected-error@+1 {{'kvcache.store' op on an 8-bit float cache is not lowered to GPU kernels yet}}
+  kvcache.store %kv, %layer, %k, %k, %offsets : !kv, memref<?x2x128xf32>, memref<?x2x128xf32>, memref<?xi32>
   return
 }
 

@@ -78,3 +78,64 @@ func.func @attention(%kv: !kv, %layer: index, %q: memref<?x4x8xbf16>, %offsets: 
   kvcache.attention %kv, %layer, %q, %offsets, %out {causal} : !kv, memref<?x4x8xbf16>, memref<?xi32>, memref<?x4x8xbf16>
   return
 }
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x2x16x2x2xf32>>
+
+// Store on an FP8 cache (docs/ABI.md, "FP8 caches"): per lane group of 4,
+// the finite amax (|x| by clearing the sign bit; NaN and inf fail the
+// ordered compares), scale = amax / 448 or 1 when amax is 0, stored to
+// kv_scales; each byte is x / scale (a true division, no reciprocal)
+// encoded with integer ops and stored as f8E4M3FN bits, never an
+// arith.truncf to f8E4M3FN.
+// CHECK-LABEL: func.func @store_fp8
+// CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %{{.*}}[kv_blocks]
+// CHECK-DAG:     %[[SCALES:.*]] = kvcache.get %{{.*}}[kv_scales]
+// CHECK:         %[[AMAX:.*]] = scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK:           arith.extf %{{.*}} : bf16 to f32
+// CHECK:           arith.andi %{{.*}}, %{{.*}} : i32
+// CHECK:           %[[ABS:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:           arith.cmpf olt, %[[ABS]], %{{.*}} : f32
+// CHECK:           arith.cmpf ogt, %[[ABS]], %[[ACC]] : f32
+// CHECK:         %[[ZERO:.*]] = arith.cmpf oeq, %[[AMAX]]
+// CHECK:         %[[C448:.*]] = arith.constant 4.480000e+02 : f32
+// CHECK:         %[[DIV:.*]] = arith.divf %[[AMAX]], %[[C448]] : f32
+// CHECK:         %[[SCALE:.*]] = arith.select %[[ZERO]], %{{.*}}, %[[DIV]] : f32
+// CHECK:         memref.store %[[SCALE]], %[[SCALES]]
+// CHECK:         scf.for
+// CHECK:           %[[Y:.*]] = arith.divf %{{.*}}, %[[SCALE]] : f32
+// CHECK:           arith.bitcast %[[Y]] : f32 to i32
+// CHECK:           %[[BYTE:.*]] = arith.trunci %{{.*}} : i32 to i8
+// CHECK:           %[[F8:.*]] = arith.bitcast %[[BYTE]] : i8 to f8E4M3FN
+// CHECK:           memref.store %[[F8]], %[[BLOCKS]]
+// CHECK-NOT:     arith.truncf
+// CHECK-NOT:     arith.mulf
+func.func @store_fp8(%kv: !kv, %layer: index, %k: memref<?x2x8xbf16>, %v: memref<?x2x8xbf16>, %offsets: memref<?xi32>) {
+  kvcache.store %kv, %layer, %k, %v, %offsets : !kv, memref<?x2x8xbf16>, memref<?x2x8xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x2x16x2x2xf32>>
+
+// Attention on an FP8 cache reads each K (and V) lane as its byte decoded
+// with integer ops times its lane group's (lane / 4) scale, in f32; q and
+// out are f16.
+// CHECK-LABEL: func.func @attention_fp8
+// CHECK-DAG:     %[[BLOCKS:.*]] = kvcache.get %{{.*}}[kv_blocks]
+// CHECK-DAG:     %[[SCALES:.*]] = kvcache.get %{{.*}}[kv_scales]
+// CHECK:         %[[E:.*]] = memref.load %[[BLOCKS]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[LANE:.*]]] : memref<?x2x2x16x2x8xf8E4M3FN>
+// CHECK:         %[[BITS:.*]] = arith.bitcast %[[E]] : f8E4M3FN to i8
+// CHECK:         %[[GROUP:.*]] = arith.divui %[[LANE]], %{{.*}} : index
+// CHECK:         %[[S:.*]] = memref.load %[[SCALES]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[GROUP]]]
+// CHECK:         arith.extui %[[BITS]] : i8 to i32
+// CHECK:         %[[K:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:         arith.mulf %[[K]], %[[S]] : f32
+// CHECK:         arith.truncf %{{.*}} : f32 to f16
+// CHECK-NOT:     f8E4M3FN to f32
+func.func @attention_fp8(%kv: !kv, %layer: index, %q: memref<?x4x8xf16>, %offsets: memref<?xi32>, %out: memref<?x4x8xf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out : !kv, memref<?x4x8xf16>, memref<?xi32>, memref<?x4x8xf16>
+  return
+}
