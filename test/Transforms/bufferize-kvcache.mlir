@@ -148,3 +148,38 @@ func.func @computed(%q: tensor<?x4x64xf32>, %offsets: tensor<?xi32>, %out: tenso
   %o = kvcache.attention %kv, %c0, %q, %offsets, %out : !kvt, tensor<?x4x64xf32>, tensor<?xi32>, tensor<?x4x64xf32> -> tensor<?x4x64xf32>
   return %o, %w : tensor<?x4x64xf32>, tensor<?xi32>
 }
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x2x64xf32>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// Slices bufferize to strided views, but the kernels read and write rows
+// contiguously: the key and value halves of a fused projection are copied to
+// identity-layout buffers, and an `out` that is a slice of a larger result
+// is computed contiguously, then copied into the slice.
+// CHECK-LABEL: func.func @fused_kv(
+// CHECK-SAME: %[[KV2:[^:]*]]: memref<6x2x2x64xf32>, %[[Q:[^:]*]]: memref<6x4x64xf32>, %[[R:[^:]*]]: memref<?xi32>, %[[BIG:[^:]*]]: memref<6x8x64xf32>)
+// CHECK: %[[KS:.*]] = memref.subview %[[KV2]][0, 0, 0, 0] [6, 1, 2, 64] [1, 1, 1, 1]
+// CHECK: %[[VS:.*]] = memref.subview %[[KV2]][0, 1, 0, 0] [6, 1, 2, 64] [1, 1, 1, 1]
+// CHECK: %[[KC:.*]] = memref.alloc() {{.*}} : memref<6x2x64xf32>
+// CHECK: memref.copy %[[KS]], %[[KC]] : memref<6x2x64xf32, strided<[256, 64, 1]>> to memref<6x2x64xf32>
+// CHECK: %[[VC:.*]] = memref.alloc() {{.*}} : memref<6x2x64xf32>
+// CHECK: memref.copy %[[VS]], %[[VC]] : memref<6x2x64xf32, strided<[256, 64, 1], offset: 128>> to memref<6x2x64xf32>
+// CHECK: kvcache.store %{{.*}}, %{{.*}}, %[[KC]], %[[VC]], %[[R]] : !kv, memref<6x2x64xf32>, memref<6x2x64xf32>, memref<?xi32>
+// CHECK: %[[OS:.*]] = memref.subview %[[BIG]][0, 4, 0] [6, 4, 64] [1, 1, 1]
+// CHECK: %[[OC:.*]] = memref.alloc() {{.*}} : memref<6x4x64xf32>
+// CHECK: kvcache.attention %{{.*}}, %{{.*}}, %[[Q]], %[[R]], %[[OC]] : !kv, memref<6x4x64xf32>, memref<?xi32>, memref<6x4x64xf32>{{$}}
+// CHECK: memref.copy %[[OC]], %[[OS]] : memref<6x4x64xf32> to memref<6x4x64xf32, strided<[512, 64, 1], offset: 256>>
+// CHECK: return %[[BIG]]
+func.func @fused_kv(%kv2: tensor<6x2x2x64xf32>, %q: tensor<6x4x64xf32>,
+                    %offsets: tensor<?xi32>, %big: tensor<6x8x64xf32>) -> tensor<6x8x64xf32> {
+  %c1 = arith.constant 1 : index
+  %kv = kvcache.inputs_per_device device(0) : !kv
+  %key = tensor.extract_slice %kv2[0, 0, 0, 0] [6, 1, 2, 64] [1, 1, 1, 1] : tensor<6x2x2x64xf32> to tensor<6x2x64xf32>
+  %value = tensor.extract_slice %kv2[0, 1, 0, 0] [6, 1, 2, 64] [1, 1, 1, 1] : tensor<6x2x2x64xf32> to tensor<6x2x64xf32>
+  kvcache.store %kv, %c1, %key, %value, %offsets : !kv, tensor<6x2x64xf32>, tensor<6x2x64xf32>, tensor<?xi32>
+  %slot = tensor.extract_slice %big[0, 4, 0] [6, 4, 64] [1, 1, 1] : tensor<6x8x64xf32> to tensor<6x4x64xf32>
+  %o = kvcache.attention %kv, %c1, %q, %offsets, %slot : !kv, tensor<6x4x64xf32>, tensor<?xi32>, tensor<6x4x64xf32> -> tensor<6x4x64xf32>
+  %r = tensor.insert_slice %o into %big[0, 4, 0] [6, 4, 64] [1, 1, 1] : tensor<6x4x64xf32> into tensor<6x8x64xf32>
+  return %r : tensor<6x8x64xf32>
+}

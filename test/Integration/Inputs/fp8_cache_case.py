@@ -37,6 +37,7 @@ from fractions import Fraction
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attention_reference  # noqa: E402
 from paged_attention_case import (CPU_TOLERANCE, ELEMENT_TYPES,  # noqa: E402
                                   CaseError, lengths, run_command)
 
@@ -290,33 +291,18 @@ def dequantise(a, blocks, scales):
 
 def reference(a, inputs, cache, context, prompt):
     et = ELEMENT_TYPES[a.dtype]
-    p, group = a.page_size, a.q_heads // a.kv_heads
     offsets = inputs["input_row_offsets"]
     q = et.decode(inputs["q"]).astype(np.float64)
     out = np.zeros(q.shape, np.float64)
-    scale = 1.0 / np.sqrt(a.head_dim)
     for b, (c, n) in enumerate(zip(context, prompt)):
-        total = c + n
-        pos = np.arange(total)
-        page, slot = inputs["lookup_table"][b, pos // p], pos % p
+        page, slot = attention_reference.cache_slots(
+            inputs["lookup_table"][b], a.page_size, np.arange(c + n))
         k, v = cache[page, 0, a.layer, slot], cache[page, 1, a.layer, slot]
-        rows = q[offsets[b]:offsets[b] + n].reshape(n, a.kv_heads, group,
-                                                    a.head_dim)
-        scores = np.einsum("nhgd,thd->nhgt", rows, k) * scale
-        visible = np.ones((n, total), dtype=bool)
-        if a.causal:
-            visible = pos[None, :] < (c + np.arange(n) + 1)[:, None]
-        visible = visible[:, None, None, :]  # [n, 1, 1, total]
-        scores = np.where(visible, scores, -np.inf)
-        w = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        w /= w.sum(axis=-1, keepdims=True)
-        # einsum would spread one NaN of V over every lane: weigh lane by
-        # lane, so a NaN stays in its lane, and keys a row cannot see
-        # contribute nothing (the loops never read them).
-        terms = w[..., None] * v.transpose(1, 0, 2)[None, :, None]
-        terms = np.where(visible[..., None], terms, 0.0)
-        out[offsets[b]:offsets[b] + n] = terms.sum(axis=-2).reshape(
-            n, a.q_heads, a.head_dim)
+        visible = (attention_reference.causal_visible(c, n, c + n)
+                   if a.causal else None)
+        rows = slice(offsets[b], offsets[b] + n)
+        out[rows] = attention_reference.attend(
+            q[rows], k, v, 1.0 / np.sqrt(a.head_dim), visible)
     return out
 
 

@@ -16,13 +16,13 @@ error line, and for the page case whether every other key and row came out
 as a NumPy reference without the off-pool page computes them.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 
 import numpy as np
 
+import attention_reference
 from paged_attention_case import bf16_bits_to_f32, f32_to_bf16_bits
 
 DTYPES = {"f32": np.float32, "bf16": np.uint16}
@@ -98,7 +98,7 @@ def make_inputs(a, rng, layer):
 def reference(a, inputs, context):
     """Store then attention in float64, rows and keys whose page id is off
     the pool left out."""
-    p, group = a.page_size, a.q_heads // a.kv_heads
+    p = a.page_size
     blocks = inputs["kv_blocks"].copy()
     table = inputs["lookup_table"]
     total = blocks.shape[0]
@@ -117,14 +117,9 @@ def reference(a, inputs, context):
         pos, page = pos[keep], page[keep]
         k = to_f32(blocks[page, 0, a.layer_index, pos % p], a.dtype)
         v = to_f32(blocks[page, 1, a.layer_index, pos % p], a.dtype)
-        for i in range(n):
-            rows = to_f32(inputs["q"][b * n + i], a.dtype).reshape(
-                a.kv_heads, group, -1)
-            scores = np.einsum("hgd,thd->hgt", rows, k) / np.sqrt(a.head_dim)
-            w = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            w /= w.sum(axis=-1, keepdims=True)
-            out[b * n + i] = np.einsum("hgt,thd->hgd", w, v).reshape(
-                a.q_heads, -1)
+        rows = to_f32(inputs["q"][b * n:(b + 1) * n], a.dtype)
+        out[b * n:(b + 1) * n] = attention_reference.attend(
+            rows, k, v, 1.0 / np.sqrt(a.head_dim))
     return blocks, out
 
 

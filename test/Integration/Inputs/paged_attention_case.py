@@ -48,6 +48,8 @@ import time
 
 import numpy as np
 
+import attention_reference
+
 TARGETS = ("cpu", "sm_90a", "sm_80", "sim")
 DEVICES = ("cpu", "cuda")
 CPU_TOLERANCE = {"f32": 1e-5, "f16": 2e-3, "bf16": 4e-3}
@@ -255,7 +257,7 @@ def run_command(cmd, timeout=None, log=None):
     try:
         result = subprocess.run(cmd, capture_output=True, text=True,
                                 timeout=timeout)
-    except subprocess.TimeoutExpired as e:
+    except subprocess.TimeoutExpired:
         raise CaseError(f"command timed out after {timeout:g} s: "
                         f"{' '.join(cmd)}", status="timeout")
     except OSError as e:
@@ -460,30 +462,21 @@ def expected_pool(a, inputs, context, prompt):
 def reference(a, inputs, blocks_after, context, prompt):
     """Attention in float64 from the decoded inputs, per request."""
     et = ELEMENT_TYPES[a.dtype]
-    p, group = a.page_size, a.q_heads // a.kv_heads
     offsets = inputs["input_row_offsets"]
     q = et.decode(inputs["q"])
     out = np.zeros(q.shape, np.float64)
-    scale = 1.0 / np.sqrt(a.head_dim)
     for b, (c, n) in enumerate(zip(context, prompt)):
-        total = c + n
         if n == 0:
             continue
-        pos = np.arange(total)
-        page, slot = inputs["lookup_table"][b, pos // p], pos % p
+        page, slot = attention_reference.cache_slots(
+            inputs["lookup_table"][b], a.page_size, np.arange(c + n))
         k = et.decode(blocks_after[page, 0, a.layer, slot])  # [total, hk, d]
         v = et.decode(blocks_after[page, 1, a.layer, slot])
-        rows = q[offsets[b]:offsets[b] + n].reshape(n, a.kv_heads, group,
-                                                    a.head_dim)
-        scores = np.einsum("nhgd,thd->nhgt", rows, k) * scale
-        if a.causal:
-            limit = c + np.arange(n) + 1  # row i sees keys 0 .. c + i
-            hidden = pos[None, :] >= limit[:, None]  # [n, total]
-            scores = np.where(hidden[:, None, None, :], -np.inf, scores)
-        w = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        w /= w.sum(axis=-1, keepdims=True)
-        out[offsets[b]:offsets[b] + n] = np.einsum(
-            "nhgt,thd->nhgd", w, v).reshape(n, a.q_heads, a.head_dim)
+        visible = (attention_reference.causal_visible(c, n, c + n)
+                   if a.causal else None)
+        rows = slice(offsets[b], offsets[b] + n)
+        out[rows] = attention_reference.attend(
+            q[rows], k, v, 1.0 / np.sqrt(a.head_dim), visible)
     return out
 
 

@@ -19,6 +19,13 @@
 // left alone; flatten it first (kvcache-expand-inputs) so that its fields
 // become function arguments, which function-boundary bufferization handles.
 //
+// Layouts. The kernels read and write rows contiguously (the GPU lowering
+// refuses any other layout), so the memref forms get identity-layout
+// buffers: an operand that bufferized to a strided view (a tensor slice,
+// such as the key half of a fused K/V projection) is copied to a contiguous
+// buffer first, and a strided `out` is computed into a contiguous buffer
+// that is then copied into the view.
+//
 // Aliasing. A field read with kvcache.get aliases the cache buffer: it is
 // not writable, so an in-place write to it is made on a copy. A tensor
 // packed into a bundle is read by every later user of the bundle, which the
@@ -105,6 +112,29 @@ bool isOnlyRead(Value value) {
   });
 }
 
+/// The identity-layout memref type of `buffer`'s shape and element type.
+MemRefType contiguousType(Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  return MemRefType::get(type.getShape(), type.getElementType(),
+                         MemRefLayoutAttrInterface(), type.getMemorySpace());
+}
+
+/// A new identity-layout buffer of `buffer`'s shape (its contents undefined).
+FailureOr<Value> allocateLike(RewriterBase &rewriter, Location loc,
+                              Value buffer,
+                              const BufferizationOptions &options) {
+  MemRefType type = contiguousType(buffer);
+  SmallVector<Value> dynamicSizes;
+  for (auto [dim, size] : llvm::enumerate(type.getShape()))
+    if (ShapedType::isDynamic(size))
+      dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, buffer, dim));
+  return options.createAlloc(rewriter, loc, type, dynamicSizes);
+}
+
+bool isContiguous(Value buffer) {
+  return cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
+}
+
 /// A buffer for the bundle to hold `value`'s contents: its own buffer when
 /// nothing writes that in place (isOnlyRead), else a copy.
 FailureOr<Value> getPackedBuffer(RewriterBase &rewriter, Location loc,
@@ -116,27 +146,20 @@ FailureOr<Value> getPackedBuffer(RewriterBase &rewriter, Location loc,
   FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
   if (failed(buffer) || onlyRead)
     return buffer;
-  auto type =
-      MemRefType::get(cast<ShapedType>(value.getType()).getShape(),
-                      cast<ShapedType>(value.getType()).getElementType());
-  SmallVector<Value> dynamicSizes;
-  for (auto [dim, size] : llvm::enumerate(type.getShape()))
-    if (ShapedType::isDynamic(size))
-      dynamicSizes.push_back(
-          memref::DimOp::create(rewriter, loc, *buffer, dim));
-  FailureOr<Value> copy =
-      options.createAlloc(rewriter, loc, type, dynamicSizes);
+  FailureOr<Value> copy = allocateLike(rewriter, loc, *buffer, options);
   if (failed(copy) ||
       failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))
     return failure();
   return copy;
 }
 
-/// The buffers of `values`, tensors bufferized, memrefs as they are.
-FailureOr<SmallVector<Value>> getBuffers(RewriterBase &rewriter,
-                                         ValueRange values,
-                                         const BufferizationOptions &options,
-                                         const BufferizationState &state) {
+/// The contiguous buffers a memref-form op reads `values` from: tensors
+/// bufferized, strided buffers copied to identity-layout ones (see Layouts
+/// above), memrefs as they are.
+FailureOr<SmallVector<Value>>
+getReadBuffers(RewriterBase &rewriter, Location loc, ValueRange values,
+               const BufferizationOptions &options,
+               const BufferizationState &state) {
   SmallVector<Value> buffers;
   for (Value value : values) {
     if (!isa<TensorType>(value.getType())) {
@@ -146,6 +169,13 @@ FailureOr<SmallVector<Value>> getBuffers(RewriterBase &rewriter,
     FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
     if (failed(buffer))
       return failure();
+    if (!isContiguous(*buffer)) {
+      FailureOr<Value> copy = allocateLike(rewriter, loc, *buffer, options);
+      if (failed(copy) ||
+          failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))
+        return failure();
+      buffer = copy;
+    }
     buffers.push_back(*buffer);
   }
   return buffers;
@@ -266,8 +296,8 @@ struct StoreOpInterface : public ReadsOperandsModel<StoreOpInterface, StoreOp> {
                           BufferizationState &state) const {
     auto store = cast<StoreOp>(op);
     FailureOr<Value> bundle = bufferizedBundle(op, store.getBundle());
-    FailureOr<SmallVector<Value>> rows = getBuffers(
-        rewriter,
+    FailureOr<SmallVector<Value>> rows = getReadBuffers(
+        rewriter, op->getLoc(),
         {store.getKey(), store.getValue(), store.getInputRowOffsets()}, options,
         state);
     if (failed(bundle) || failed(rows))
@@ -296,18 +326,32 @@ struct AttentionOpInterface
                           BufferizationState &state) const {
     auto attention = cast<AttentionOp>(op);
     FailureOr<Value> bundle = bufferizedBundle(op, attention.getBundle());
-    FailureOr<SmallVector<Value>> rows = getBuffers(
-        rewriter,
-        {attention.getQ(), attention.getInputRowOffsets(), attention.getOut()},
+    Location loc = op->getLoc();
+    FailureOr<SmallVector<Value>> rows = getReadBuffers(
+        rewriter, loc, {attention.getQ(), attention.getInputRowOffsets()},
         options, state);
-    if (failed(bundle) || failed(rows))
+    FailureOr<Value> out =
+        getBuffer(rewriter, attention.getOut(), options, state);
+    if (failed(bundle) || failed(rows) || failed(out))
       return failure();
+    // A strided `out` (see Layouts above): compute into a contiguous buffer,
+    // then copy that into the view.
+    Value result = *out;
+    if (!isContiguous(*out)) {
+      FailureOr<Value> contiguous = allocateLike(rewriter, loc, *out, options);
+      if (failed(contiguous))
+        return failure();
+      result = *contiguous;
+    }
     auto memrefForm = AttentionOp::create(
-        rewriter, op->getLoc(), /*result=*/Type(), *bundle,
-        attention.getLayer(), (*rows)[0], (*rows)[1], (*rows)[2],
-        attention.getScaleAttr(), attention.getCausalAttr());
+        rewriter, loc, /*result=*/Type(), *bundle, attention.getLayer(),
+        (*rows)[0], (*rows)[1], result, attention.getScaleAttr(),
+        attention.getCausalAttr());
     memrefForm->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-    replaceOpWithBufferizedValues(rewriter, op, (*rows)[2]);
+    if (result != *out &&
+        failed(options.createMemCpy(rewriter, loc, result, *out)))
+      return failure();
+    replaceOpWithBufferizedValues(rewriter, op, *out);
     return success();
   }
 };
