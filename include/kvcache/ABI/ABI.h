@@ -112,6 +112,13 @@ enum KvBlocksDim : unsigned {
   kHeadDimDim = 5,
 };
 
+/// What kv_blocks dim 1 (kv_dim) selects on an ordinary cache (kv_dim 2):
+/// the key row, then the value row. An MLA cache (kv_dim 1) has one latent.
+enum KvPart : int64_t {
+  kKeyPart = 0,
+  kValuePart = 1,
+};
+
 /// Size of the dispatch metadata vectors (fields 5 and 6).
 inline constexpr int64_t kMHADispatchMetadataSize = 4;
 inline constexpr int64_t kMLADispatchMetadataSize = 3;

@@ -29,6 +29,9 @@ DecodeFrame kvcache::gpukernels::beginDecodeKernel(
   frame.pageIds = frame.kernel.getWorkgroupAttributions()[0];
   frame.warpAcc = frame.kernel.getWorkgroupAttributions()[1];
   frame.warpMaxSum = frame.kernel.getWorkgroupAttributions()[2];
+  frame.cache =
+      PagedCache(e, shape, frame.arg(kDecodeKvBlocks),
+                 frame.arg(kDecodeLookupTable), frame.arg(kDecodeLayer));
 
   frame.tid = e.threadId();
   frame.lane = e.remU(frame.tid, e.index(32));
@@ -75,11 +78,11 @@ SmallVector<Value>
 kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
                                    const KernelShape &shape, Value keyEnd,
                                    ValueRange state, WindowBody body) {
+  const PagedCache &cache = frame.cache;
   Value pageSize = e.index(shape.pageSize);
-  Value firstPage = e.divU(frame.splitBegin, pageSize);
+  Value firstPage = cache.pageIndex(frame.splitBegin);
   Value endPage = e.ceilDivU(keyEnd, pageSize);
   Value windowPages = e.index(shape.blockSize);
-  Value numPages = e.dim(frame.arg(kDecodeKvBlocks), 0);
   Value falseValue =
       arith::ConstantOp::create(e.b, e.loc, e.b.getBoolAttr(false));
   return e.loop(
@@ -92,9 +95,8 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
           Value offPool = e.ifThenElse(
               staging, {e.b.getI1Type()},
               [&]() -> SmallVector<Value> {
-                Value id = e.loadUnsigned(frame.arg(kDecodeLookupTable),
-                                          {frame.request, column});
-                Value onPool = e.ult(id, numPages);
+                Value id = cache.pageId(frame.request, column);
+                Value onPool = cache.onPool(id);
                 e.store(arith::IndexCastOp::create(
                             e.b, e.loc, e.b.getI32Type(),
                             e.select(onPool, id, e.index(kOffPoolPage))),
@@ -113,9 +115,8 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
         } else {
           // Unchecked (to measure what the check costs): ids as they are.
           e.ifThen(staging, [&] {
-            e.store(
-                e.load(frame.arg(kDecodeLookupTable), {frame.request, column}),
-                frame.pageIds, frame.tid);
+            e.store(cache.pageIdWord(frame.request, column), frame.pageIds,
+                    frame.tid);
           });
           e.barrier();
         }

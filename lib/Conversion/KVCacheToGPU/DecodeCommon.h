@@ -16,6 +16,7 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "PagedCache.h"
 
 namespace kvcache::gpukernels {
 
@@ -38,6 +39,8 @@ struct DecodeFrame {
   /// Workgroup buffers: the window's page ids, each warp's accumulators
   /// [warp][row][head_dim] and (max, sum) [warp][row][2].
   Value pageIds, warpAcc, warpMaxSum;
+  /// The cache at the kernel's layer.
+  PagedCache cache;
 
   Value arg(DecodeArg which) const {
     return mlir::gpu::GPUFuncOp(kernel).getArgument(which);

@@ -44,6 +44,7 @@
 #include <limits>
 
 using namespace mlir;
+using namespace kvcache;
 using namespace kvcache::gpukernels;
 
 namespace {
@@ -303,9 +304,8 @@ RowState DecodeKernelBuilder::streamKeys(Value windowBegin, Value windowEnd,
 
 StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
                                           Value window, bool checkPages) {
-  Value pageSize = e.index(shape.pageSize);
+  const PagedCache &cache = frame.cache;
   Value lastKey = e.sub(windowEnd, e.index(1));
-  Value kvBlocks = arg(kDecodeKvBlocks), layer = arg(kDecodeLayer);
   Value kvHead = frame.kvHead;
   // Keys past the window's end load its last key (a staged page id, a valid
   // address); computeStep masks them.
@@ -313,18 +313,17 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
   for (int64_t u = 0; u < config.unroll; ++u) {
     Value clamped = e.minU(keyOf(firstKey, u), lastKey);
     Value page =
-        e.loadUnsigned(frame.pageIds, e.sub(e.divU(clamped, pageSize), window));
+        e.loadUnsigned(frame.pageIds, e.sub(cache.pageIndex(clamped), window));
     Value onPool;
     if (checkPages)
       std::tie(page, onPool) = stagedPage(e, page);
-    Value slot = e.remU(clamped, pageSize);
+    Value slot = cache.slot(clamped);
     SmallVector<Value> keyVectors, valueVectors;
-    for (int64_t kv = 0; kv < 2; ++kv)
+    for (abi::KvPart part : {abi::kKeyPart, abi::kValuePart})
       for (int64_t w = 0; w < config.vectorsPerThread; ++w)
-        (kv == 0 ? keyVectors : valueVectors)
-            .push_back(e.loadVector(
-                shape.vectorType(), kvBlocks,
-                {page, e.index(kv), layer, slot, kvHead, laneOffset(w)}));
+        (part == abi::kKeyPart ? keyVectors : valueVectors)
+            .push_back(
+                cache.loadVector(part, page, slot, kvHead, laneOffset(w)));
     if (checkPages) {
       // Keys off the pool load page 0: its V would reach the sums through
       // p = 0 as 0 * V, which is NaN for a NaN V.

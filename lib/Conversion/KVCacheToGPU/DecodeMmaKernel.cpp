@@ -56,6 +56,7 @@
 #include <limits>
 
 using namespace mlir;
+using namespace kvcache;
 using namespace kvcache::gpukernels;
 
 namespace {
@@ -274,29 +275,29 @@ std::pair<Value, Value>
 DecodeMmaKernelBuilder::keySlot(Value tile, Value label, bool masked,
                                 Value window, Value windowEnd, bool checkPages,
                                 Value *onPool) {
-  Value pageSize = e.index(shape.pageSize);
+  const PagedCache &cache = frame.cache;
   Value offset = label;
   if (masked)
     offset = e.minU(label, e.sub(e.sub(windowEnd, e.index(1)), tile));
   auto staged = [&](Value key) {
     Value page =
-        e.loadUnsigned(frame.pageIds, e.sub(e.divU(key, pageSize), window));
+        e.loadUnsigned(frame.pageIds, e.sub(cache.pageIndex(key), window));
     if (checkPages)
       std::tie(page, *onPool) = stagedPage(e, page);
     return page;
   };
   // The tile lies in one page (tiles start at multiples of 16).
   if (shape.pageSize % kTileKeys == 0)
-    return {staged(tile), e.add(e.remU(tile, pageSize), offset)};
+    return {staged(tile), e.add(cache.slot(tile), offset)};
   Value key = e.add(tile, offset);
-  return {staged(key), e.remU(key, pageSize)};
+  return {staged(key), cache.slot(key)};
 }
 
 MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
                                       Value window, Value windowEnd,
                                       ArrayRef<Value> rowLimit,
                                       MmaState state) {
-  Value kvBlocks = frame.arg(kDecodeKvBlocks), layer = frame.arg(kDecodeLayer);
+  const PagedCache &cache = frame.cache;
   Type i32 = e.b.getI32Type();
   auto words = VectorType::get({4}, i32);
   // Loads first, all of them, to keep 16 of them in flight.
@@ -308,9 +309,9 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
                                 windowEnd, checkPages, &onPool);
     for (int64_t p = 0; p < kWords; ++p)
       kVectors[j].push_back(e.bitcast(
-          words, e.loadVector(shape.vectorType(), kvBlocks,
-                              {page, e.index(0), layer, slot, frame.kvHead,
-                               e.add(e.index(32 * p), e.mul(t, e.index(8)))})));
+          words,
+          cache.loadVector(abi::kKeyPart, page, slot, frame.kvHead,
+                           e.add(e.index(32 * p), e.mul(t, e.index(8))))));
   }
   // V: keys 2t, 2t+1, 2t+8, 2t+9, dims 64 c + 8 g.
   SmallVector<SmallVector<Value>> vVectors(4);
@@ -321,9 +322,8 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
         keySlot(tile, label, masked, window, windowEnd, checkPages, &onPool);
     for (int64_t c = 0; c < vChunks; ++c) {
       Value vector =
-          e.loadVector(shape.vectorType(), kvBlocks,
-                       {page, e.index(1), layer, slot, frame.kvHead,
-                        e.add(e.index(64 * c), e.mul(g, e.index(8)))});
+          cache.loadVector(abi::kValuePart, page, slot, frame.kvHead,
+                           e.add(e.index(64 * c), e.mul(g, e.index(8))));
       // A page off the pool is staged as page 0: P = 0 times its V must
       // not be NaN.
       if (onPool)

@@ -14,10 +14,12 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "PagedCache.h"
 
 #include <limits>
 
 using namespace mlir;
+using namespace kvcache;
 using namespace kvcache::gpukernels;
 
 namespace {
@@ -75,11 +77,12 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
   Value tileOnPool = kernel.getWorkgroupAttributions()[2];
   Emitter e(b, loc);
   auto arg = [&](PrefillArg which) { return kernel.getArgument(which); };
+  PagedCache cache(e, shape, arg(kPrefillKvBlocks), arg(kPrefillLookupTable),
+                   arg(kPrefillLayer));
   VectorType vectorType = shape.vectorType();
   VectorType f32Vector = shape.f32VectorType();
   int64_t width = shape.vectorWidth();
   Value group = e.index(shape.groupSize());
-  Value pageSize = e.index(shape.pageSize);
   Value headDim = e.index(shape.headDim);
 
   Value tid = e.threadId();
@@ -139,7 +142,6 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
           // leaves the pool), is recorded in the fault word, and is
           // masked below.
           Type i1 = b.getI1Type();
-          Value numPages = e.dim(arg(kPrefillKvBlocks), 0);
           Value noFault =
               arith::ConstantOp::create(b, e.loc, b.getBoolAttr(false));
           Value offPool = e.loop(
@@ -153,23 +155,17 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
                 SmallVector<Value> loaded = e.ifThenElse(
                     e.ult(key, keyEnd), {vectorType, vectorType, i1},
                     [&] {
-                      Value page =
-                          e.loadUnsigned(arg(kPrefillLookupTable),
-                                         {request, e.divU(key, pageSize)});
-                      Value onPool = shape.pageGuard
-                                         ? e.ult(page, numPages)
-                                         : arith::ConstantOp::create(
-                                               b, e.loc, b.getBoolAttr(true));
+                      Value page = cache.pageId(request, cache.pageIndex(key));
+                      Value onPool = cache.onPool(page);
                       return e.ifThenElse(
                           onPool, {vectorType, vectorType, i1},
                           [&] {
-                            Value slot = e.remU(key, pageSize);
+                            Value slot = cache.slot(key);
                             SmallVector<Value> kv;
-                            for (int64_t which = 0; which < 2; ++which)
-                              kv.push_back(e.loadVector(
-                                  vectorType, arg(kPrefillKvBlocks),
-                                  {page, e.index(which), arg(kPrefillLayer),
-                                   slot, kvHead, lanes}));
+                            for (abi::KvPart part :
+                                 {abi::kKeyPart, abi::kValuePart})
+                              kv.push_back(cache.loadVector(part, page, slot,
+                                                            kvHead, lanes));
                             kv.push_back(onPool);
                             return kv;
                           },

@@ -9,10 +9,12 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "PagedCache.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
+using namespace kvcache;
 using namespace kvcache::gpukernels;
 
 namespace {
@@ -55,8 +57,9 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
                              shape.blockSize);
   Emitter e(b, loc);
   auto arg = [&](StoreArg which) { return kernel.getArgument(which); };
-  Value kvBlocks = arg(kStoreKvBlocks), offsets = arg(kStoreRowOffsets);
-  Value layer = arg(kStoreLayer);
+  Value offsets = arg(kStoreRowOffsets);
+  PagedCache cache(e, shape, arg(kStoreKvBlocks), arg(kStoreLookupTable),
+                   arg(kStoreLayer));
 
   Value row = e.blockId(gpu::Dimension::x);
   Value batch = e.sub(e.dim(offsets, 0), e.index(1));
@@ -68,17 +71,12 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
     e.ifThen(e.cmp(arith::CmpIPredicate::ule, first, row), [&] {
       Value position = e.add(e.loadUnsigned(arg(kStoreCacheLengths), request),
                              e.sub(row, first));
-      Value pageSize = e.index(shape.pageSize);
-      Value page = e.loadUnsigned(arg(kStoreLookupTable),
-                                  {request, e.divU(position, pageSize)});
-      Value slot = e.remU(position, pageSize);
+      Value page = cache.pageId(request, cache.pageIndex(position));
+      Value slot = cache.slot(position);
       int64_t vectorsPerRow = shape.vectorsPerRow();
       Value perRow = e.index(vectorsPerRow);
       // A page id past the pool is never written; one thread records it.
-      Value onPool =
-          shape.pageGuard
-              ? e.ult(page, e.dim(kvBlocks, 0))
-              : arith::ConstantOp::create(b, e.loc, b.getBoolAttr(true));
+      Value onPool = cache.onPool(page);
       e.ifThenElse(
           onPool,
           [&] {
@@ -89,14 +87,12 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
                      Value head = e.divU(vectorIndex, perRow);
                      Value lane = e.mul(e.remU(vectorIndex, perRow),
                                         e.index(shape.vectorWidth()));
-                     for (auto [kv, rows] :
-                          {std::pair(int64_t(0), arg(kStoreKey)),
-                           std::pair(int64_t(1), arg(kStoreValue))}) {
+                     for (auto [part, rows] :
+                          {std::pair(abi::kKeyPart, arg(kStoreKey)),
+                           std::pair(abi::kValuePart, arg(kStoreValue))}) {
                        Value vector = e.loadVector(shape.vectorType(), rows,
                                                    {row, head, lane});
-                       e.storeVector(
-                           vector, kvBlocks,
-                           {page, e.index(kv), layer, slot, head, lane});
+                       cache.storeVector(vector, part, page, slot, head, lane);
                      }
                    });
           },

@@ -243,11 +243,11 @@ func.func @metadata(%kv: !kv, %layer: index, %q: memref<?x8x64xf16>, %offsets: m
 // CHECK-NEXT:      %[[STORED:.*]] = gpu.launch_func async [%[[STORE_STREAM]]] @kvcache_kernels::@kvcache_store_f32_d64_p16_kv2 blocks in (%[[ROWS]], %c1{{.*}}, %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.*}} : memref<?x2x2x16x2x64xf32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<?x?xi32>, %[[K]] : memref<?x2x64xf32>, %[[V]] : memref<?x2x64xf32>, %[[OFFSETS]] : memref<?xi32>, %[[LAYER]] : index, %{{.*}} : memref<1xi64>)
 // CHECK-NOT:     kvcache_runtime_workspace
 // CHECK:       gpu.func @kvcache_store_f32_d64_p16_kv2(%[[S_BLOCKS:[^:]*]]: memref<?x2x2x16x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_TABLE:[^:]*]]: memref<?x?xi32>, %[[S_K:[^:]*]]: memref<?x2x64xf32>, %[[S_V:[^:]*]]: memref<?x2x64xf32>, %{{[^:]*}}: memref<?xi32>, %[[S_LAYER:[^:]*]]: index, %[[S_FAULT:[^:]*]]: memref<1xi64>)
+// CHECK:         %[[S_PAGES:.*]] = memref.dim %[[S_BLOCKS]], %c0
 // CHECK:         %[[ROW:.*]] = gpu.block_id  x
 // CHECK:         scf.while
 // CHECK:         %[[PAGE32:.*]] = memref.load %[[S_TABLE]]
 // CHECK:         %[[PAGE:.*]] = arith.index_castui %[[PAGE32]] : i32 to index
-// CHECK:         %[[S_PAGES:.*]] = memref.dim %[[S_BLOCKS]], %c0
 // CHECK:         %[[ON_POOL:.*]] = arith.cmpi ult, %[[PAGE]], %[[S_PAGES]] : index
 // CHECK:         scf.if %[[ON_POOL]] {
 // CHECK:         scf.for
