@@ -131,6 +131,17 @@ FailureOr<Value> allocateLike(RewriterBase &rewriter, Location loc,
   return options.createAlloc(rewriter, loc, type, dynamicSizes);
 }
 
+/// A contiguous copy of `buffer`'s contents.
+FailureOr<Value> copyToContiguous(RewriterBase &rewriter, Location loc,
+                                  Value buffer,
+                                  const BufferizationOptions &options) {
+  FailureOr<Value> copy = allocateLike(rewriter, loc, buffer, options);
+  if (failed(copy) ||
+      failed(options.createMemCpy(rewriter, loc, buffer, *copy)))
+    return failure();
+  return copy;
+}
+
 bool isContiguous(Value buffer) {
   return cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
 }
@@ -146,11 +157,7 @@ FailureOr<Value> getPackedBuffer(RewriterBase &rewriter, Location loc,
   FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
   if (failed(buffer) || onlyRead)
     return buffer;
-  FailureOr<Value> copy = allocateLike(rewriter, loc, *buffer, options);
-  if (failed(copy) ||
-      failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))
-    return failure();
-  return copy;
+  return copyToContiguous(rewriter, loc, *buffer, options);
 }
 
 /// The contiguous buffers a memref-form op reads `values` from: tensors
@@ -169,13 +176,10 @@ getReadBuffers(RewriterBase &rewriter, Location loc, ValueRange values,
     FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
     if (failed(buffer))
       return failure();
-    if (!isContiguous(*buffer)) {
-      FailureOr<Value> copy = allocateLike(rewriter, loc, *buffer, options);
-      if (failed(copy) ||
-          failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))
-        return failure();
-      buffer = copy;
-    }
+    if (!isContiguous(*buffer))
+      buffer = copyToContiguous(rewriter, loc, *buffer, options);
+    if (failed(buffer))
+      return failure();
     buffers.push_back(*buffer);
   }
   return buffers;
