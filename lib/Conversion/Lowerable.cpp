@@ -12,8 +12,6 @@ LogicalResult kvcache::checkLowerable(Operation *op, InputsType type,
            << passName
            << " lowers the memref form (bufferize the graph first: "
               "one-shot-bufferize)";
-  if (type.isMLA())
-    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered yet");
   for (auto [field, fieldType] :
        llvm::zip_equal(type.getFields(), type.getFieldTypes()))
     if (!isa<MemRefType>(fieldType))

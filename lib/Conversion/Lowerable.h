@@ -13,10 +13,10 @@
 namespace kvcache {
 
 /// Succeeds when `op` (a kvcache.store or kvcache.attention reading a bundle
-/// of `type`) is something the lowerings handle: no MLA, every field a
+/// of `type`) is something the lowerings handle: the memref form, every field a
 /// memref. Otherwise emits an error on `op` that names `passName` where it
-/// helps. Whether 8-bit float caches are lowered is each lowering's own
-/// question.
+/// helps. Whether 8-bit float and MLA caches are lowered is each lowering's
+/// own question.
 mlir::LogicalResult checkLowerable(mlir::Operation *op, InputsType type,
                                    llvm::StringRef passName);
 

@@ -183,3 +183,21 @@ func.func @fused_kv(%kv2: tensor<6x2x2x64xf32>, %q: tensor<6x4x64xf32>,
   %r = tensor.insert_slice %o into %big[0, 4, 0] [6, 4, 64] [1, 1, 1] : tensor<6x4x64xf32> into tensor<6x8x64xf32>
   return %r : tensor<6x8x64xf32>
 }
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x4x16x1x40xf32>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+
+// An MLA store has no value operand; its attention writes value_dim lanes.
+// CHECK-LABEL: func.func @mla(
+// CHECK-SAME: %[[LATENT:[^:]*]]: memref<?x1x40xf32>, %[[Q:[^:]*]]: memref<?x8x40xf32>, %[[R:[^:]*]]: memref<?xi32>, %[[OUT:[^:]*]]: memref<?x8x32xf32>)
+// CHECK: kvcache.store %[[KV:[^,]*]], %{{[^,]*}}, %[[LATENT]], %[[R]] : !kv{{[0-9]*}}, memref<?x1x40xf32>, memref<?xi32>
+// CHECK: kvcache.attention %[[KV]], %{{.*}}, %[[Q]], %[[R]], %[[OUT]] {scale = 2.500000e-01 : f32} : !kv{{[0-9]*}}, memref<?x8x40xf32>, memref<?xi32>, memref<?x8x32xf32>{{$}}
+func.func @mla(%latent: tensor<?x1x40xf32>, %q: tensor<?x8x40xf32>,
+               %offsets: tensor<?xi32>, %out: tensor<?x8x32xf32>) -> tensor<?x8x32xf32> {
+  %c1 = arith.constant 1 : index
+  %kv = kvcache.inputs_per_device device(0) : !mla
+  kvcache.store %kv, %c1, %latent, %offsets : !mla, tensor<?x1x40xf32>, tensor<?xi32>
+  %a = kvcache.attention %kv, %c1, %q, %offsets, %out {scale = 0.25 : f32} : !mla, tensor<?x8x40xf32>, tensor<?xi32>, tensor<?x8x32xf32> -> tensor<?x8x32xf32>
+  return %a : tensor<?x8x32xf32>
+}

@@ -33,8 +33,9 @@ std::optional<ArgumentOperand> computeOperand(OpOperand &use) {
   if (auto store = dyn_cast<StoreOp>(use.getOwner())) {
     if (n == store.getKeyMutable().getOperandNumber())
       return ArgumentOperand::Key;
-    if (n == store.getValueMutable().getOperandNumber())
-      return ArgumentOperand::Value;
+    for (OpOperand &value : store.getValueMutable()) // absent on MLA
+      if (n == value.getOperandNumber())
+        return ArgumentOperand::Value;
     if (n == store.getInputRowOffsetsMutable().getOperandNumber())
       return ArgumentOperand::RowOffsets;
     if (n == store.getLayerMutable().getOperandNumber())

@@ -152,6 +152,34 @@ constexpr bool isDispatchField(Field field) {
   return position(field) >= position(Field::attention_dispatch_metadata);
 }
 
+/// The fields that can choose an attention's split-K count, in precedence
+/// order (ABI.md, "Meaning"): on an MLA cache its partition count, then the
+/// dispatch metadata; the draft model's own pair for a draft attention.
+/// `size` of the two entries are used (1 on an ordinary cache).
+struct SplitCountFields {
+  std::array<Field, 2> fields;
+  unsigned size;
+  constexpr const Field *begin() const { return fields.data(); }
+  constexpr const Field *end() const { return fields.data() + size; }
+};
+constexpr SplitCountFields splitCountFields(bool isMLA, bool draft) {
+  Field metadata = draft ? Field::draft_attention_dispatch_metadata
+                         : Field::attention_dispatch_metadata;
+  if (!isMLA)
+    return {{metadata, metadata}, 1};
+  return {{draft ? Field::draft_mla_num_partitions : Field::mla_num_partitions,
+           metadata},
+          2};
+}
+/// The entry of a split-count field that holds the count: `num_partitions`
+/// (entry 2) of the dispatch metadata, the only entry of an MLA count.
+constexpr int64_t splitCountEntry(Field field) {
+  return field == Field::mla_num_partitions ||
+                 field == Field::draft_mla_num_partitions
+             ? 0
+             : 2;
+}
+
 /// A set of fields; iteration is in flatten order.
 class FieldSet {
 public:

@@ -14,9 +14,11 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
     fields are read as unsigned; page × stride addressing is 64-bit (`index`).
 
     Attention mirrors split-K: each request's keys are cut into `splits`
-    partitions (or `attention_dispatch_metadata[2]` clamped to
-    `[1, splits-cap]` when the bundle has it and `splits` is 0; else one),
-    each producing an f32 partial output and its log-sum-exp, merged with the
+    partitions (when `splits` is 0: the host's count in the first split-count
+    field the bundle holds, docs/ABI.md — `mla_num_partitions[0]` on an MLA
+    cache, then `attention_dispatch_metadata[2]`, the `draft_` ones for a
+    `draft` attention — clamped to `[1, splits-cap]`; else one), each
+    producing an f32 partial output and its log-sum-exp, merged with the
     combine math the GPU kernels use.
 
     The indices a caller controls are checked at run time: an op whose
@@ -34,8 +36,12 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
     conversions are integer arithmetic, so bundles call no soft-float
     builtin.
 
-    MLA caches, and bundles whose tensor-kind fields are `tensor` values,
-    are rejected with an error naming the op.
+    On an MLA cache (`kv_dim` 1) the store writes the latent rows and the
+    attention is in absorbed form: scores over the whole row, the value its
+    first `value_dim` lanes (`out`'s last dim).
+
+    Bundles whose tensor-kind fields are `tensor` values are rejected with
+    an error naming the op.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -44,10 +50,11 @@ def ConvertKVCacheToLoops : Pass<"convert-kvcache-to-loops", "::mlir::ModuleOp">
   ];
   let options = [
     Option<"splits", "splits", "int64_t", "0",
-           "Split-K partitions per request (0: from attention_dispatch_metadata "
-           "when present, else 1)">,
+           "Split-K partitions per request (0: from the bundle's split-count "
+           "field when present, else 1)">,
     Option<"splitsCap", "splits-cap", "int64_t", "64",
-           "Most partitions per request taken from attention_dispatch_metadata">,
+           "Most partitions per request taken from the bundle's split-count "
+           "field">,
   ];
 }
 
@@ -88,7 +95,8 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
     Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).
 
     Split count: `splits` when > 0; else `attention_dispatch_metadata[2]`
-    when the bundle has it, clamped to `[1, slots]`; else
+    (`draft_attention_dispatch_metadata[2]` for a `draft` attention) when
+    the bundle has it, clamped to `[1, slots]`; else
     `np = min(slots, max(1, max_lengths[0][1] / 256))`. The launched slots
     are `splits` when forced, else `min(n, splits-cap)`: with `ctas` the
     decode CTAs the kernel is built to fit per SM (ptxas is asked for it;

@@ -129,12 +129,19 @@ constexpr int64_t kWaveEfficiencyTenths = 9;
 /// How many split counts past the fill count the rule tries.
 constexpr int64_t kWaveSearch = 16;
 
+/// The host's split-count field of an attention (null when the option
+/// forces a count or the bundle holds none) and the entry that holds it.
+struct HostSplitCount {
+  Value field;
+  int64_t entry = 0;
+};
+
 /// (active partitions, launched slots) for a decode launch.
 std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
                                    const RuntimeHooks &hooks,
                                    const KernelShape &shape, Value batch,
                                    int64_t numKvHeads, Value maxCacheLength,
-                                   Value dispatchMetadata) {
+                                   HostSplitCount host) {
   if (options.splits > 0) {
     Value forced = e.index(options.splits);
     return {forced, forced};
@@ -175,11 +182,11 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   chosen =
       e.select(e.cmp(arith::CmpIPredicate::eq, chosen, none), fill, chosen);
   Value slots = e.maxU(one, e.minU(e.index(options.splitsCap), chosen));
-  if (dispatchMetadata) {
+  if (host.field) {
     // The host's choice, clamped to what was launched; never fewer than one.
     Value chosen = arith::IndexCastOp::create(
         b, e.loc, b.getIndexType(),
-        e.load(dispatchMetadata, ValueRange{e.index(2)}));
+        e.load(host.field, ValueRange{e.index(host.entry)}));
     Value atLeastOne = arith::MaxSIOp::create(b, e.loc, chosen, one);
     return {arith::MinSIOp::create(b, e.loc, atLeastOne, slots), slots};
   }
@@ -259,11 +266,13 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   Value cacheLengths = GetOp::create(b, e.loc, bundle, Field::cache_lengths);
   Value lookupTable = GetOp::create(b, e.loc, bundle, Field::lookup_table);
   Value maxLengths = GetOp::create(b, e.loc, bundle, Field::max_lengths);
-  // The host's split count matters only when the option does not force one.
-  Value dispatchMetadata;
-  if (options.splits == 0 && type.hasField(Field::attention_dispatch_metadata))
-    dispatchMetadata =
-        GetOp::create(b, e.loc, bundle, Field::attention_dispatch_metadata);
+  // The host's split count (the first split-count field the bundle holds)
+  // matters only when the option does not force one.
+  HostSplitCount host;
+  for (Field field : op.getSplitCountFields())
+    if (options.splits == 0 && !host.field && type.hasField(field))
+      host = {GetOp::create(b, e.loc, bundle, field),
+              abi::splitCountEntry(field)};
 
   Value zero = e.index(0);
   Value batch = e.dim(cacheLengths, 0);
@@ -281,7 +290,7 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
     // Named values, not structured bindings: the lambdas below capture them.
     std::pair<Value, Value> split =
         splitCount(e, options, hooks, shape, batch, shape.numKvHeads,
-                   maxCacheLength, dispatchMetadata);
+                   maxCacheLength, host);
     Value numPartitions = split.first, slots = split.second;
     // Workspace: partial outputs [rows, q heads, slots, head_dim] then their
     // log-sum-exps [rows, q heads, slots], all f32.

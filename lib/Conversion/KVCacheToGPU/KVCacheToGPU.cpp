@@ -35,10 +35,13 @@ namespace {
 
 constexpr StringLiteral kPassName = "convert-kvcache-to-gpu";
 
-/// The kernels read and write 16-bit and f32 caches only; the loops
-/// lowering is the executable reference for 8-bit float ones until FP8
-/// kernels exist (the sim target runs these kernels too).
-LogicalResult checkCacheElementType(Operation *op, InputsType type) {
+/// The kernels read and write 16-bit and f32 ordinary caches only; the
+/// loops lowering is the executable reference for 8-bit float and MLA ones
+/// until their kernels exist (the sim target runs these kernels too).
+LogicalResult checkCacheKind(Operation *op, InputsType type) {
+  if (type.isMLA())
+    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered to GPU "
+                           "kernels yet");
   if (type.isFP8())
     return op->emitOpError("on an 8-bit float cache is not lowered to GPU "
                            "kernels yet");
@@ -239,7 +242,7 @@ struct ConvertKVCacheToGPUPass
       auto type = cast<InputsType>(op->getOperand(0).getType());
       KernelShape shape = getKernelShape(op, options);
       if (failed(checkLowerable(op, type, kPassName)) ||
-          failed(checkCacheElementType(op, type)) ||
+          failed(checkCacheKind(op, type)) ||
           failed(checkKernelShape(op, shape)) || failed(checkGrid(op)) ||
           failed(checkHeadDim(op, shape)))
         return WalkResult::interrupt();

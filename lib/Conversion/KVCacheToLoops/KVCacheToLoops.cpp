@@ -61,22 +61,19 @@ struct Emitter : conversion::Emitter {
 
 /// The fields an op reads, fetched with kvcache.get at the op.
 struct Fields {
-  Value kvBlocks, cacheLengths, lookupTable, dispatchMetadata;
+  Value kvBlocks, cacheLengths, lookupTable;
   /// On an 8-bit float cache: one f32 scale per `granularity` lanes.
   Value kvScales;
   int64_t granularity = 0;
   /// kv_blocks dim 0: page ids at or past it are never dereferenced.
   Value totalPages;
 
-  Fields(OpBuilder &b, Location loc, Value bundle, bool withMetadata) {
+  Fields(OpBuilder &b, Location loc, Value bundle) {
     auto type = cast<InputsType>(bundle.getType());
     kvBlocks = GetOp::create(b, loc, bundle, Field::kv_blocks);
     cacheLengths = GetOp::create(b, loc, bundle, Field::cache_lengths);
     lookupTable = GetOp::create(b, loc, bundle, Field::lookup_table);
     totalPages = memref::DimOp::create(b, loc, kvBlocks, 0);
-    if (withMetadata && type.hasField(Field::attention_dispatch_metadata))
-      dispatchMetadata =
-          GetOp::create(b, loc, bundle, Field::attention_dispatch_metadata);
     if (type.isFP8()) {
       kvScales = GetOp::create(b, loc, bundle, Field::kv_scales);
       int64_t groups =
@@ -85,9 +82,9 @@ struct Fields {
     }
   }
 
-  /// K (kv 0) or V (kv 1) lane `lane` at (page, layer, slot, head) in f32:
-  /// the element, or on an 8-bit float cache the decoded byte times its
-  /// lane group's scale.
+  /// K (kv 0) or V (kv 1, or 0 on an MLA cache) lane `lane` at (page,
+  /// layer, slot, head) in f32: the element, or on an 8-bit float cache the
+  /// decoded byte times its lane group's scale.
   Value loadCacheF32(Emitter &e, Value page, int64_t kv, Value layer,
                      Value slot, Value head, Value lane) const {
     Value element =
@@ -151,7 +148,7 @@ void lowerStore(StoreOp op, func::FuncOp raiseHook) {
   OpBuilder b(op);
   Emitter e(b, op.getLoc());
   InputsType type = op.getBundle().getType();
-  Fields fields(b, op.getLoc(), op.getBundle(), /*withMetadata=*/false);
+  Fields fields(b, op.getLoc(), op.getBundle());
   Value offsets = op.getInputRowOffsets();
   Value pageSize = e.index(type.getPageSize());
   Value zero = e.index(0), one = e.index(1);
@@ -167,11 +164,14 @@ void lowerStore(StoreOp op, func::FuncOp raiseHook) {
         Value page = e.loadUnsigned(fields.lookupTable,
                                     {request, e.divU(position, pageSize)});
         Value slot = e.remU(position, pageSize);
+        // An MLA cache has one part, the latent row `key` holds.
+        SmallVector<std::pair<int64_t, Value>, 2> parts = {
+            {abi::kKeyPart, op.getKey()}};
+        if (Value value = op.getValue())
+          parts.push_back({abi::kValuePart, value});
         auto storeRow = [&] {
           e.loop(zero, e.index(type.getNumKvHeads()), [&](Value head) {
-            for (auto [kv, rows] :
-                 {std::pair<int64_t, Value>{0, op.getKey()},
-                  std::pair<int64_t, Value>{1, op.getValue()}}) {
+            for (auto [kv, rows] : parts) {
               SmallVector<Value, 5> at = {page, e.index(kv), op.getLayer(),
                                           slot, head};
               (type.isFP8() ? storeRowQuantised : storeRowCopy)(
@@ -195,28 +195,36 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
   Location loc = op.getLoc();
   Emitter e(b, loc);
   InputsType type = op.getBundle().getType();
-  Fields fields(b, loc, op.getBundle(), /*withMetadata=*/true);
+  Fields fields(b, loc, op.getBundle());
   Value q = op.getQ(), out = op.getOut(), offsets = op.getInputRowOffsets();
   Value layer = op.getLayer();
   auto qType = cast<MemRefType>(q.getType());
   int64_t numQHeads = qType.getDimSize(1);
   int64_t groupSize = numQHeads / type.getNumKvHeads();
+  // An MLA value is the first value_dim lanes of the latent row, the key.
+  int64_t valuePart = type.isMLA() ? abi::kKeyPart : abi::kValuePart;
   Value zero = e.index(0), one = e.index(1);
   Value pageSize = e.index(type.getPageSize());
   Value headDim = e.index(type.getHeadDim());
+  Value valueDim = e.index(op.getValueDim());
   Value scale = e.f32(op.getScaleOrDefault());
   Value negInf = e.f32(-std::numeric_limits<float>::infinity());
   Value fzero = e.f32(0.0f);
 
-  // Split count: the option, else the host's choice in the dispatch metadata
-  // clamped to [1, splits-cap] as the GPU clamps it to its launched slots
-  // (it sizes an allocation), else one.
+  // Split count: the option, else the host's choice in the first split-count
+  // field the bundle holds, clamped to [1, splits-cap] as the GPU clamps it
+  // to its launched slots (it sizes an allocation), else one.
+  std::optional<Field> splitField;
+  for (Field field : op.getSplitCountFields())
+    if (!splitField && type.hasField(field))
+      splitField = field;
   Value splits;
   if (splitsOption > 0) {
     splits = e.index(splitsOption);
-  } else if (fields.dispatchMetadata) {
-    Value chosen = memref::LoadOp::create(b, loc, fields.dispatchMetadata,
-                                          ValueRange{e.index(2)});
+  } else if (splitField) {
+    Value chosen = memref::LoadOp::create(
+        b, loc, GetOp::create(b, loc, op.getBundle(), *splitField),
+        ValueRange{e.index(abi::splitCountEntry(*splitField))});
     Type i64 = b.getI64Type();
     Value clamped = arith::MinSIOp::create(
         b, loc,
@@ -231,8 +239,8 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
 
   guardLayer(e, raiseHook, layer, type.getNumLayers(), [&] {
     // Per split: the partial output (f32, normalised) and its log-sum-exp.
-    auto partialType = MemRefType::get(
-        {ShapedType::kDynamic, type.getHeadDim()}, b.getF32Type());
+    auto partialType = MemRefType::get({ShapedType::kDynamic, op.getValueDim()},
+                                       b.getF32Type());
     auto lseType = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
     Value partial = memref::AllocOp::create(b, loc, partialType, splits);
     Value lse = memref::AllocOp::create(b, loc, lseType, splits);
@@ -276,8 +284,8 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
             Value dot =
                 e.reduce(zero, headDim, fzero, [&](Value lane, Value acc) {
                   Value qv = e.loadF32(q, {row, qHead, lane});
-                  Value kv = fields.loadCacheF32(e, page, 0, layer, slot,
-                                                 kvHead, lane);
+                  Value kv = fields.loadCacheF32(e, page, abi::kKeyPart, layer,
+                                                 slot, kvHead, lane);
                   return e.addF(acc, e.mulF(qv, kv));
                 });
             return e.mulF(dot, scale);
@@ -285,7 +293,7 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
           e.loop(zero, splits, [&](Value split) {
             Value lo = e.mul(split, chunk);
             Value hi = e.minU(e.add(lo, chunk), keyLimit);
-            e.loop(zero, headDim, [&](Value lane) {
+            e.loop(zero, valueDim, [&](Value lane) {
               memref::StoreOp::create(b, loc, fzero, partial,
                                       ValueRange{split, lane});
             });
@@ -302,9 +310,9 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
                   [&] {
                     Value p = e.exp(e.subF(score(key, page), max));
                     Value slot = e.remU(key, pageSize);
-                    e.loop(zero, headDim, [&](Value lane) {
-                      Value v = fields.loadCacheF32(e, page, 1, layer, slot,
-                                                    kvHead, lane);
+                    e.loop(zero, valueDim, [&](Value lane) {
+                      Value v = fields.loadCacheF32(e, page, valuePart, layer,
+                                                    slot, kvHead, lane);
                       Value old = memref::LoadOp::create(
                           b, loc, partial, ValueRange{split, lane});
                       memref::StoreOp::create(b, loc, e.addF(old, e.mulF(p, v)),
@@ -325,7 +333,7 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
             scf::IfOp::create(
                 b, loc, nonEmpty,
                 [&](OpBuilder &, Location) {
-                  e.loop(zero, headDim, [&](Value lane) {
+                  e.loop(zero, valueDim, [&](Value lane) {
                     Value acc = memref::LoadOp::create(b, loc, partial,
                                                        ValueRange{split, lane});
                     memref::StoreOp::create(b, loc, e.divF(acc, sum), partial,
@@ -358,7 +366,7 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
           Value total = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
             return e.addF(acc, weight(s));
           });
-          e.loop(zero, headDim, [&](Value lane) {
+          e.loop(zero, valueDim, [&](Value lane) {
             Value sum = e.reduce(zero, splits, fzero, [&](Value s, Value acc) {
               Value o =
                   memref::LoadOp::create(b, loc, partial, ValueRange{s, lane});

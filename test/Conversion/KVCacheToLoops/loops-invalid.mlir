@@ -1,14 +1,5 @@
 // RUN: kvcache-opt %s --convert-kvcache-to-loops --split-input-file -verify-diagnostics
 
-!kv = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
-func.func @mla(%kv: !kv, %layer: index, %q: memref<?x16x576xbf16>, %offsets: memref<?xi32>) {
-  // expected-error@+1 {{'kvcache.attention' op on an MLA cache (kv_dim 1) is not lowered yet}}
-  kvcache.attention %kv, %layer, %q, %offsets, %q : !kv, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x576xbf16>
-  return
-}
-
-// -----
-
 // An 8-bit float cache is lowered (loops.mlir), but its fields must be
 // memrefs too.
 !kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x128xf8E4M3FN>, cache_lengths: memref<?xi32>, lookup_table: tensor<?x?xi32>, max_lengths: memref<?x2xi32>, kv_scales: memref<?x2x2x16x2x1xf32>>

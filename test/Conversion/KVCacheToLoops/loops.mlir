@@ -139,3 +139,66 @@ func.func @attention_fp8(%kv: !kv, %layer: index, %q: memref<?x4x8xf16>, %offset
   kvcache.attention %kv, %layer, %q, %offsets, %out : !kv, memref<?x4x8xf16>, memref<?xi32>, memref<?x4x8xf16>
   return
 }
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x10xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<3xi64>, mla_num_partitions: memref<1xi64>>
+
+// MLA store: the latent row goes to kv 0, the cache's only part.
+// CHECK-LABEL: func.func @store_mla
+// CHECK:         %[[BLOCKS:.*]] = kvcache.get %{{.*}}[kv_blocks]
+// CHECK:         %[[LATENT:.*]] = memref.load %{{.*}} : memref<?x1x10xbf16>
+// CHECK-NEXT:    memref.store %[[LATENT]], %[[BLOCKS]][%{{.*}}, %c0{{.*}}, %{{.*}}] : memref<?x1x2x16x1x10xbf16>
+// CHECK-NOT:     memref.store %{{.*}}, %[[BLOCKS]]
+// CHECK:         return
+func.func @store_mla(%kv: !mla, %layer: index, %latent: memref<?x1x10xbf16>, %offsets: memref<?xi32>) {
+  kvcache.store %kv, %layer, %latent, %offsets : !mla, memref<?x1x10xbf16>, memref<?xi32>
+  return
+}
+
+// MLA attention: scores over all 10 lanes of the latent row, the value its
+// first 6 lanes (kv 0 too); mla_num_partitions[0] chooses the split count
+// before attention_dispatch_metadata, which it is not read then.
+// CHECK-LABEL: func.func @attention_mla
+// CHECK-NOT:     attention_dispatch_metadata
+// CHECK:         %[[NP:.*]] = kvcache.get %{{.*}}[mla_num_partitions]
+// CHECK:         memref.load %[[NP]][%c0{{.*}}] : memref<1xi64>
+// CHECK:         memref.alloc(%{{.*}}) : memref<?x6xf32>
+// CHECK:         scf.for %{{.*}} = %c0{{[_0-9]*}} to %c10{{[_0-9]*}} step
+// CHECK:         scf.for %{{.*}} = %c0{{[_0-9]*}} to %c6{{[_0-9]*}} step
+// CHECK:         memref.load %{{.*}}[%{{.*}}, %c0{{.*}}, %{{.*}}] : memref<?x1x2x16x1x10xbf16>
+// CHECK-NOT:     attention_dispatch_metadata
+// CHECK:         return
+func.func @attention_mla(%kv: !mla, %layer: index, %q: memref<?x4x10xbf16>, %offsets: memref<?xi32>, %out: memref<?x4x6xbf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {scale = 0.3 : f32} : !mla, memref<?x4x10xbf16>, memref<?xi32>, memref<?x4x6xbf16>
+  return
+}
+
+// -----
+
+// Without mla_num_partitions, an MLA attention reads num_partitions of its
+// (3-entry) dispatch metadata.
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x10xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<3xi64>>
+// CHECK-LABEL: func.func @attention_mla_metadata
+// CHECK:         %[[META:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
+// CHECK:         memref.load %[[META]][%c2] : memref<3xi64>
+func.func @attention_mla_metadata(%kv: !mla, %layer: index, %q: memref<?x4x10xbf16>, %offsets: memref<?xi32>, %out: memref<?x4x6xbf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {scale = 0.3 : f32} : !mla, memref<?x4x10xbf16>, memref<?xi32>, memref<?x4x6xbf16>
+  return
+}
+
+// -----
+
+// A draft attention reads the draft model's metadata, the target's the
+// target's.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x2x16x2x8xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<4xi64>, draft_attention_dispatch_metadata: memref<4xi64>>
+// CHECK-LABEL: func.func @attention_draft
+// CHECK:         %[[DRAFT:.*]] = kvcache.get %{{.*}}[draft_attention_dispatch_metadata]
+// CHECK:         memref.load %[[DRAFT]][%c2] : memref<4xi64>
+// CHECK:         %[[TARGET:.*]] = kvcache.get %{{.*}}[attention_dispatch_metadata]
+// CHECK:         memref.load %[[TARGET]][%c2{{.*}}] : memref<4xi64>
+func.func @attention_draft(%kv: !kv, %layer: index, %q: memref<?x4x8xbf16>, %offsets: memref<?xi32>, %out: memref<?x4x8xbf16>) {
+  kvcache.attention %kv, %layer, %q, %offsets, %out {draft} : !kv, memref<?x4x8xbf16>, memref<?xi32>, memref<?x4x8xbf16>
+  kvcache.attention %kv, %layer, %q, %offsets, %out : !kv, memref<?x4x8xbf16>, memref<?xi32>, memref<?x4x8xbf16>
+  return
+}

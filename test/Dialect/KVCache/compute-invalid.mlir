@@ -322,3 +322,104 @@ func.func @attention_tensor_rank(%kv: !kv, %l: index, %q: tensor<?x4096xbf16>, %
   %r = kvcache.attention %kv, %l, %q, %o, %q : !kv, tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16> -> tensor<?x4096xbf16>
   return
 }
+
+// -----
+
+// An MLA row is the key and the value at once.
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mla_store_value(%kv: !mla, %l: index, %latent: memref<?x1x576xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{'kvcache.store' op operand 'value' must be absent on an MLA cache (kv_dim 1): 'key' holds the latent rows, which are the values too}}
+  kvcache.store %kv, %l, %latent, %latent, %o : !mla, memref<?x1x576xbf16>, memref<?x1x576xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_no_value(%kv: !kv, %l: index, %key: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{'kvcache.store' op operand 'value' is required on a cache with kv_dim 2 (K and V); only an MLA cache (kv_dim 1) stores latent rows alone}}
+  kvcache.store %kv, %l, %key, %o : !kv, memref<?x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_operand_count(%kv: !kv, %l: index, %key: memref<?x8x128xbf16>) {
+  // expected-error@+1 {{expected bundle, layer, key, [value,] input_row_offsets: 4 or 5 operands, got 3}}
+  kvcache.store %kv, %l, %key : !kv, memref<?x8x128xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @store_type_count(%kv: !kv, %l: index, %key: memref<?x8x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{expected 3 types after the bundle's, one per rows operand, got 2}}
+  kvcache.store %kv, %l, %key, %key, %o : !kv, memref<?x8x128xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mla_no_scale(%kv: !mla, %l: index, %q: memref<?x16x576xbf16>, %o: memref<?xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op on an MLA cache needs 'scale': the default 1 / sqrt(head_dim) is not the absorbed form's scale, which the model gives}}
+  kvcache.attention %kv, %l, %q, %o, %out : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mla_value_dim(%kv: !mla, %l: index, %q: memref<?x16x576xbf16>, %o: memref<?xi32>, %out: memref<?x16x640xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op operand 'out' value_dim (dim 2) is 640 but must be in [1, 576] on an MLA cache: the value is the first value_dim lanes of the latent row (kv_blocks dim 5 is 576)}}
+  kvcache.attention %kv, %l, %q, %o, %out {scale = 0.07 : f32} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x640xbf16>
+  return
+}
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mla_value_dim_zero(%kv: !mla, %l: index, %q: memref<?x16x576xbf16>, %o: memref<?xi32>, %out: memref<?x16x0xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op operand 'out' value_dim (dim 2) is 0 but must be in [1, 576]}}
+  kvcache.attention %kv, %l, %q, %o, %out {scale = 0.07 : f32} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x0xbf16>
+  return
+}
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mla_out_heads(%kv: !mla, %l: index, %q: memref<?x16x576xbf16>, %o: memref<?xi32>, %out: memref<?x8x512xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op operand 'out' must have the tokens, heads and element type of 'q', 'memref<?x16x576xbf16>', got 'memref<?x8x512xbf16>'}}
+  kvcache.attention %kv, %l, %q, %o, %out {scale = 0.07 : f32} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x8x512xbf16>
+  return
+}
+
+// -----
+
+// value_dim is an MLA notion: an ordinary cache's out has q's shape.
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>>
+func.func @mha_value_dim(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>, %out: memref<?x32x64xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op operand 'out' head_dim (dim 2) is 64 but the cache's head_dim (kv_blocks dim 5) is 128}}
+  kvcache.attention %kv, %l, %q, %o, %out : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x64xbf16>
+  return
+}
+
+// -----
+
+!kv = !kvcache.inputs<kv_blocks: memref<?x2x4x16x8x128xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<4xi64>>
+func.func @draft_without_draft_metadata(%kv: !kv, %l: index, %q: memref<?x32x128xbf16>, %o: memref<?xi32>) {
+  // expected-error@+1 {{'kvcache.attention' op with 'draft' reads field 'draft_attention_dispatch_metadata', which the bundle does not hold}}
+  kvcache.attention %kv, %l, %q, %o, %q {draft} : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
+  return
+}
+
+// -----
+
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x16x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, draft_attention_dispatch_metadata: memref<3xi64>, mla_num_partitions: memref<1xi64>>
+func.func @mla_draft_without_partitions(%kv: !mla, %l: index, %q: memref<?x16x576xbf16>, %o: memref<?xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error@+1 {{'kvcache.attention' op with 'draft' reads field 'draft_mla_num_partitions', which the bundle does not hold}}
+  kvcache.attention %kv, %l, %q, %o, %out {scale = 0.07 : f32, draft} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+  return
+}

@@ -49,3 +49,34 @@ func.func @tensor_forms(%key: tensor<?x8x128xbf16>, %value: tensor<?x8x128xbf16>
   // CHECK: return %[[O]]
   return %o : tensor<?x32x128xbf16>
 }
+
+// An MLA cache: the store takes latent rows and no value; the attention's
+// out has value_dim lanes (the latent's first 512 of 576).
+!mla = !kvcache.inputs<kv_blocks: memref<?x1x2x64x1x576xbf16>, cache_lengths: memref<?xi32>, lookup_table: memref<?x?xi32>, max_lengths: memref<?x2xi32>, attention_dispatch_metadata: memref<3xi64>, draft_attention_dispatch_metadata: memref<3xi64>, mla_num_partitions: memref<1xi64>, draft_mla_num_partitions: memref<1xi64>>
+
+// CHECK-LABEL: func.func @mla
+func.func @mla(%latent: memref<?x1x576xbf16>, %q: memref<?x16x576xbf16>,
+               %offsets: memref<?xi32>, %out: memref<?x16x512xbf16>,
+               %layer: index) {
+  %kv = kvcache.inputs_per_device device(0) : !mla
+  // CHECK: kvcache.store %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}} : !kv{{[0-9]*}}, memref<?x1x576xbf16>, memref<?xi32>
+  kvcache.store %kv, %layer, %latent, %offsets : !mla, memref<?x1x576xbf16>, memref<?xi32>
+  // CHECK: kvcache.attention {{.*}} {scale = 6.250000e-02 : f32} : !kv{{[0-9]*}}, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+  kvcache.attention %kv, %layer, %q, %offsets, %out {scale = 0.0625 : f32} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+  // CHECK: kvcache.attention {{.*}} {causal, draft, scale = 6.250000e-02 : f32} : !kv{{[0-9]*}}, memref<?x16x576xbf16>
+  kvcache.attention %kv, %layer, %q, %offsets, %out {scale = 0.0625 : f32, causal, draft} : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+  return
+}
+
+// The generic form of a store has no operand-segment attribute: four rows
+// operands with a value, three without.
+// CHECK-LABEL: func.func @store_generic
+func.func @store_generic(%kv: !kv, %mla: !mla, %key: memref<?x8x128xbf16>,
+                         %latent: memref<?x1x576xbf16>, %offsets: memref<?xi32>,
+                         %layer: index) {
+  // CHECK: kvcache.store {{.*}} : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
+  "kvcache.store"(%kv, %layer, %key, %key, %offsets) : (!kv, index, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>) -> ()
+  // CHECK: kvcache.store {{.*}} : !kv{{[0-9]+}}, memref<?x1x576xbf16>, memref<?xi32>
+  "kvcache.store"(%mla, %layer, %latent, %offsets) : (!mla, index, memref<?x1x576xbf16>, memref<?xi32>) -> ()
+  return
+}

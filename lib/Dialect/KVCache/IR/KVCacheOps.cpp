@@ -267,6 +267,28 @@ LogicalResult verifyStoredElementType(Operation *op, StringRef name,
   return success();
 }
 
+/// `out` is `[tokens, num_q_heads, head_dim]`; on an MLA cache its last
+/// dim is value_dim, the leading lanes of the latent row read as the value.
+LogicalResult verifyOut(Operation *op, Type type, InputsType bundle) {
+  if (!bundle.isMLA())
+    return verifyRowsOperand(op, "out", type, bundle);
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank() || shaped.getRank() != 3 ||
+      shaped.isDynamicDim(1) || shaped.isDynamicDim(2))
+    return op->emitOpError("operand 'out' must be a rank-3 memref or tensor "
+                           "[tokens, heads, value_dim] with static heads and "
+                           "value_dim, got ")
+           << type;
+  int64_t valueDim = shaped.getDimSize(2);
+  if (valueDim < 1 || valueDim > bundle.getHeadDim())
+    return op->emitOpError("operand 'out' value_dim (dim 2) is ")
+           << valueDim << " but must be in [1, " << bundle.getHeadDim()
+           << "] on an MLA cache: the value is the first value_dim lanes of "
+              "the latent row (kv_blocks dim 5 is "
+           << bundle.getHeadDim() << ")";
+  return verifyOperandSize(op, "out", shaped);
+}
+
 LogicalResult verifyRowOffsets(Operation *op, Type type) {
   auto shaped = dyn_cast<ShapedType>(type);
   if (!shaped || !shaped.hasRank() || shaped.getRank() != 1 ||
@@ -290,17 +312,70 @@ void addMemRefEffects(
 }
 } // namespace
 
+//===----------------------------------------------------------------------===//
+// StoreOp
+//===----------------------------------------------------------------------===//
+
+// `kvcache.store %kv, %layer, %key[, %value], %rows attr-dict : type(%kv),
+// type(%key)[, type(%value)], type(%rows)`: the operand count tells whether
+// `value` is there.
+ParseResult StoreOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::UnresolvedOperand> operands;
+  SmallVector<Type> types;
+  InputsType bundle;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseOperandList(operands) ||
+      parser.parseOptionalAttrDict(result.attributes) || parser.parseColon() ||
+      parser.parseType(bundle) || parser.parseComma() ||
+      parser.parseTypeList(types))
+    return failure();
+  if (operands.size() != 4 && operands.size() != 5)
+    return parser.emitError(loc)
+           << "expected bundle, layer, key, [value,] input_row_offsets: 4 or 5 "
+              "operands, got "
+           << operands.size();
+  if (types.size() != operands.size() - 2)
+    return parser.emitError(loc)
+           << "expected " << operands.size() - 2
+           << " types after the bundle's, one per rows operand, got "
+           << types.size();
+  SmallVector<Type> operandTypes = {bundle, parser.getBuilder().getIndexType()};
+  operandTypes.append(types);
+  return parser.resolveOperands(operands, operandTypes, loc, result.operands);
+}
+
+void StoreOp::print(OpAsmPrinter &printer) {
+  printer << " " << getBundle() << ", " << getLayer() << ", " << getKey();
+  if (Value value = getValue())
+    printer << ", " << value;
+  printer << ", " << getInputRowOffsets();
+  printer.printOptionalAttrDict((*this)->getAttrs());
+  printer << " : " << getBundle().getType() << ", " << getKey().getType();
+  if (Value value = getValue())
+    printer << ", " << value.getType();
+  printer << ", " << getInputRowOffsets().getType();
+}
+
 LogicalResult StoreOp::verify() {
   auto bundle = getBundle().getType();
+  SmallVector<std::pair<StringRef, Value>, 3> rows = {{"key", getKey()}};
+  if (getValue())
+    rows.push_back({"value", getValue()});
+  rows.push_back({"input_row_offsets", getInputRowOffsets()});
   if (failed(verifyLayer(*this, getLayer(), bundle)) ||
-      failed(
-          verifyOneForm(*this, {{"key", getKey()},
-                                {"value", getValue()},
-                                {"input_row_offsets", getInputRowOffsets()}})))
+      failed(verifyOneForm(*this, rows)))
     return failure();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"key", getKey()},
-        std::pair<StringRef, Value>{"value", getValue()}}) {
+  // An MLA row is one latent vector, the key and the value at once.
+  if (bundle.isMLA() && getValue())
+    return emitOpError("operand 'value' must be absent on an MLA cache "
+                       "(kv_dim 1): 'key' holds the latent rows, which are "
+                       "the values too");
+  if (!bundle.isMLA() && !getValue())
+    return emitOpError("operand 'value' is required on a cache with kv_dim "
+                       "2 (K and V); only an MLA cache (kv_dim 1) stores "
+                       "latent rows alone");
+  rows.pop_back();
+  for (auto [name, value] : rows) {
     if (failed(verifyRowsOperand(*this, name, value.getType(), bundle)))
       return failure();
     auto shaped = cast<ShapedType>(value.getType());
@@ -313,7 +388,7 @@ LogicalResult StoreOp::verify() {
              << " heads (dim 1) but the cache has " << bundle.getNumKvHeads()
              << " kv heads (kv_blocks dim 4)";
   }
-  if (getKey().getType() != getValue().getType())
+  if (getValue() && getKey().getType() != getValue().getType())
     return emitOpError("operands 'key' and 'value' must have the same type, "
                        "got ")
            << getKey().getType() << " and " << getValue().getType();
@@ -329,9 +404,11 @@ void StoreOp::getEffects(
                        SideEffects::DefaultResource::get());
   effects.emplace_back(MemoryEffects::Write::get(), &getBundleMutable(),
                        SideEffects::DefaultResource::get());
-  addMemRefEffects(
-      effects, MemoryEffects::Read::get(),
-      {&getKeyMutable(), &getValueMutable(), &getInputRowOffsetsMutable()});
+  SmallVector<OpOperand *, 3> reads = {&getKeyMutable()};
+  for (OpOperand &value : getValueMutable())
+    reads.push_back(&value);
+  reads.push_back(&getInputRowOffsetsMutable());
+  addMemRefEffects(effects, MemoryEffects::Read::get(), reads);
 }
 
 LogicalResult AttentionOp::verify() {
@@ -342,7 +419,7 @@ LogicalResult AttentionOp::verify() {
                                    {"out", getOut()}})))
     return failure();
   if (failed(verifyRowsOperand(*this, "q", getQ().getType(), bundle)) ||
-      failed(verifyRowsOperand(*this, "out", getOut().getType(), bundle)))
+      failed(verifyOut(*this, getOut().getType(), bundle)))
     return failure();
   auto q = cast<ShapedType>(getQ().getType());
   auto out = cast<ShapedType>(getOut().getType());
@@ -354,12 +431,24 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("operand 'q' element type ")
            << element << " must be the cache's, "
            << bundle.getCacheElementType();
+  // On an MLA cache out's last dim is value_dim (verifyOut checked it).
   if (out.getElementType() != element || out.getDimSize(1) != q.getDimSize(1) ||
+      (!bundle.isMLA() && out.getDimSize(2) != q.getDimSize(2)) ||
       (!q.isDynamicDim(0) && !out.isDynamicDim(0) &&
        q.getDimSize(0) != out.getDimSize(0)))
-    return emitOpError("operand 'out' must have the shape and element type "
-                       "of 'q', ")
-           << q << ", got " << out;
+    return emitOpError("operand 'out' must have the ")
+           << (bundle.isMLA() ? "tokens, heads and element type"
+                              : "shape and element type")
+           << " of 'q', " << q << ", got " << out;
+  if (bundle.isMLA() && !getScaleAttr())
+    return emitOpError("on an MLA cache needs 'scale': the default 1 / "
+                       "sqrt(head_dim) is not the absorbed form's scale, "
+                       "which the model gives");
+  if (getDraft())
+    for (Field field : getSplitCountFields())
+      if (!bundle.hasField(field))
+        return emitOpError("with 'draft' reads field '")
+               << abi::name(field) << "', which the bundle does not hold";
   int64_t numQHeads = q.getDimSize(1);
   if (numQHeads <= 0)
     return emitOpError("num_q_heads ('q' dim 1) must be positive, got ")

@@ -300,15 +300,19 @@ struct StoreOpInterface : public ReadsOperandsModel<StoreOpInterface, StoreOp> {
                           BufferizationState &state) const {
     auto store = cast<StoreOp>(op);
     FailureOr<Value> bundle = bufferizedBundle(op, store.getBundle());
-    FailureOr<SmallVector<Value>> rows = getReadBuffers(
-        rewriter, op->getLoc(),
-        {store.getKey(), store.getValue(), store.getInputRowOffsets()}, options,
-        state);
+    // key, value (absent on an MLA cache), input_row_offsets.
+    SmallVector<Value, 3> operands = {store.getKey()};
+    if (Value value = store.getValue())
+      operands.push_back(value);
+    operands.push_back(store.getInputRowOffsets());
+    FailureOr<SmallVector<Value>> rows =
+        getReadBuffers(rewriter, op->getLoc(), operands, options, state);
     if (failed(bundle) || failed(rows))
       return failure();
+    Value value = store.getValue() ? (*rows)[1] : Value();
     auto memrefForm =
         StoreOp::create(rewriter, op->getLoc(), *bundle, store.getLayer(),
-                        (*rows)[0], (*rows)[1], (*rows)[2]);
+                        rows->front(), value, rows->back());
     memrefForm->setDiscardableAttrs(op->getDiscardableAttrDictionary());
     replaceOpWithBufferizedValues(rewriter, op, {});
     return success();

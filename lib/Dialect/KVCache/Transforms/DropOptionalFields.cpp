@@ -267,15 +267,25 @@ void DropOptionalFieldsPass::runOnOperation() {
     if (isBundleCarrier(op))
       return WalkResult::advance(); // Yields and conditions: handled above.
     // Compute ops read the required fields (and kv_scales), which are always
-    // kept; attention also reads the dispatch metadata when the bundle has it
-    // and it is not being dropped (a forced drop leaves it to the lowering's
-    // own split rule).
+    // kept; attention also reads the first split-count field that the bundle
+    // holds and that is not being dropped (a forced drop leaves the choice to
+    // the next one, or to the lowering's own split rule). A draft attention
+    // needs its draft fields, so they cannot be dropped under it.
     if (isa<StoreOp>(op))
       return WalkResult::advance();
     if (auto attention = dyn_cast<AttentionOp>(op)) {
-      if (!forced.contains(Field::attention_dispatch_metadata))
-        optionalReads.push_back(
-            {attention.getBundle(), Field::attention_dispatch_metadata});
+      InputsType type = attention.getBundle().getType();
+      for (Field field : attention.getSplitCountFields()) {
+        if (attention.getDraft() && forced.contains(field)) {
+          attention.emitOpError("with 'draft' reads field '")
+              << abi::name(field) << "', which was asked to be dropped";
+          return WalkResult::interrupt();
+        }
+        if (type.hasField(field) && !forced.contains(field)) {
+          optionalReads.push_back({attention.getBundle(), field});
+          break;
+        }
+      }
       return WalkResult::advance();
     }
     // An op that does not say which fields it reads keeps them all, and so

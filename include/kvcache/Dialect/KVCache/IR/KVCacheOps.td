@@ -167,6 +167,16 @@ def KVCache_StoreOp : KVCache_Op<"store",
         : !kv, memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<?xi32>
     ```
 
+    On an MLA cache (`kv_dim` 1) a token's row is one latent vector, its key
+    and its value at once: `key` holds the latent rows `[total_tokens, 1,
+    head_dim]` and there is no `value` operand (its absence on an MLA cache,
+    and its presence on an ordinary one, are checked):
+
+    ```mlir
+    kvcache.store %kv, %layer, %latent, %input_row_offsets
+        : !mla, memref<?x1x576xbf16>, memref<?xi32>
+    ```
+
     The tensor form takes tensors of the same shapes. It writes the cache
     buffers the bundle holds, so it has no result either:
 
@@ -184,13 +194,13 @@ def KVCache_StoreOp : KVCache_Op<"store",
     KVCache_InputsType:$bundle,
     Index:$layer,
     KVCache_RowsType:$key,
-    KVCache_RowsType:$value,
+    Optional<KVCache_RowsType>:$value,
     KVCache_RowsType:$input_row_offsets);
-  let assemblyFormat = [{
-    $bundle `,` $layer `,` $key `,` $value `,` $input_row_offsets attr-dict `:`
-    qualified(type($bundle)) `,` type($key) `,` type($value) `,`
-    type($input_row_offsets)
-  }];
+  // Custom: `value` sits between two operands that look alike, which the
+  // declarative format cannot tell apart; the operand count does. As the
+  // only optional operand it needs no operand-segment attribute, so the
+  // generic form is the same with and without it.
+  let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// Whether the rows operands are tensors (the form one-shot-bufferize
@@ -227,8 +237,27 @@ def KVCache_AttentionOp : KVCache_Op<"attention",
         : !kv, memref<?x32x128xbf16>, memref<?xi32>, memref<?x32x128xbf16>
     ```
 
-    When the bundle has `attention_dispatch_metadata`, the operation reads it
-    (its `num_partitions` entry chooses the split-K count).
+    On an MLA cache (`kv_dim` 1, one latent row per token) the operation is
+    attention in absorbed form: every query head scores against the whole
+    row (`head_dim` lanes) and reads as its value the row's first
+    `value_dim` lanes, where `value_dim` is `out`'s last dim (1 <=
+    `value_dim` <= `head_dim`; 512 of 576 for DeepSeek-V3). `out` is then
+    `[total_tokens, num_q_heads, value_dim]`; on an ordinary cache it has
+    `q`'s shape. An MLA attention must give `scale`: `1 / sqrt(head_dim)`
+    is not the absorbed form's scale, which comes from the model.
+
+    ```mlir
+    kvcache.attention %mla, %layer, %q, %input_row_offsets, %out
+        {scale = 0.0723 : f32}
+        : !mla, memref<?x16x576xbf16>, memref<?xi32>, memref<?x16x512xbf16>
+    ```
+
+    Split-K count: the first of these fields the bundle holds chooses it,
+    clamped to `[1, slots]`: on an MLA cache `mla_num_partitions[0]`, then
+    `attention_dispatch_metadata[2]` (`num_partitions`). With `draft` (the
+    draft model of speculative decoding) the operation reads
+    `draft_mla_num_partitions` and `draft_attention_dispatch_metadata`
+    instead, and the bundle must hold them (the MLA one on an MLA cache).
 
     The tensor form is in destination-passing style: `q`, `input_row_offsets`
     and `out` are tensors, `out` is the init, and the result, of `out`'s type,
@@ -253,7 +282,8 @@ def KVCache_AttentionOp : KVCache_Op<"attention",
     KVCache_RowsType:$input_row_offsets,
     KVCache_RowsType:$out,
     OptionalAttr<F32Attr>:$scale,
-    UnitAttr:$causal);
+    UnitAttr:$causal,
+    UnitAttr:$draft);
   let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     $bundle `,` $layer `,` $q `,` $input_row_offsets `,` $out attr-dict `:`
@@ -264,6 +294,18 @@ def KVCache_AttentionOp : KVCache_Op<"attention",
   let extraClassDeclaration = [{
     /// The softmax scale: the attribute, else 1 / sqrt(head_dim).
     float getScaleOrDefault();
+    /// The lanes of a value row: `out`'s last dim (head_dim, or on an MLA
+    /// cache the latent's first value_dim lanes).
+    int64_t getValueDim() {
+      return ::mlir::cast<::mlir::ShapedType>(getOut().getType())
+          .getDimSize(2);
+    }
+    /// The fields that choose the split-K count, in precedence order; each
+    /// is read when the bundle holds it.
+    ::kvcache::abi::SplitCountFields getSplitCountFields() {
+      return ::kvcache::abi::splitCountFields(
+          getBundle().getType().isMLA(), getDraft());
+    }
     /// Whether the rows operands are tensors (see StoreOp::hasTensorForm).
     bool hasTensorForm() {
       return ::mlir::isa<::mlir::TensorType>(getQ().getType());

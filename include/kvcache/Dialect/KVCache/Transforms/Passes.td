@@ -11,7 +11,11 @@ def DropOptionalFields : Pass<"kvcache-drop-optional-fields", "::mlir::ModuleOp"
     Removes optional fields of `!kvcache.inputs` values that nothing reads,
     and updates the bundle type everywhere it flows: through private
     functions and their call sites, block arguments, branches and regions.
-    A field is read by a `kvcache.get` of it and by a compute op that uses it.
+    A field is read by a `kvcache.get` of it and by a compute op that uses it:
+    an attention reads the first split-count field its bundle holds
+    (docs/ABI.md: `mla_num_partitions`, then `attention_dispatch_metadata`;
+    the `draft_` ones for a `draft` attention, which cannot be dropped under
+    it).
 
     Public functions keep their signature unless `public-functions=true`;
     where a kept public signature passes a bundle to a pruned callee, the pass
