@@ -1,7 +1,7 @@
 // MLA caches run on the CPU target (Integration/CPU/mla.test); the GPU
 // lowering has no MLA kernels yet, and its error stops a GPU compile.
 // RUN: not kvcache-compile %s --target=sim -o %t 2>&1 | FileCheck %s
-// RUN: not kvcache-compile %s --target=cuda -o %t 2>&1 | FileCheck %s
+// RUN: not kvcache-compile %s --target=sm_90a -o %t 2>&1 | FileCheck %s
 
 !mla = !kvcache.inputs<kv_blocks: memref<?x1x1x16x1x64xf32>,
                        cache_lengths: memref<?xi32>,
