@@ -266,8 +266,12 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
            " positions per page = " + std::to_string(capacity));
   }
 
-  if (const ManifestArgument *arg =
-          group.get(abi::Field::attention_dispatch_metadata)) {
+  // The target's and the draft model's metadata follow the same rules.
+  for (abi::Field field : {abi::Field::attention_dispatch_metadata,
+                           abi::Field::draft_attention_dispatch_metadata}) {
+    const ManifestArgument *arg = group.get(field);
+    if (!arg)
+      continue;
     const Array &metadata = arrays[arg->index];
     auto at = [&](int64_t i) {
       return arg->name + "[" + std::to_string(i) +
@@ -288,6 +292,15 @@ void checkGroup(const CacheGroup &group, const std::vector<Array> &arrays,
         metadata.integerAt(3) < static_cast<int64_t>(maxUsed))
       fail(at(3) + " (max_cache_valid_length) is too small: " + maxUsedText);
   }
+  // An MLA split count is clamped to [1, slots] as num_partitions is.
+  for (abi::Field field :
+       {abi::Field::mla_num_partitions, abi::Field::draft_mla_num_partitions})
+    if (const ManifestArgument *arg = group.get(field)) {
+      const Array &count = arrays[arg->index];
+      if (count.numElements() >= 1 && count.integerAt(0) < 1)
+        fail(arg->name + "[0] = " + std::to_string(count.integerAt(0)) +
+             " (the MLA split count) must be at least 1");
+    }
 
   if (const ManifestArgument *arg = group.get(abi::Field::kv_scales)) {
     const Array &scales = arrays[arg->index];

@@ -80,6 +80,16 @@ void checkOptions(const GeneratorOptions &options) {
                      " must be the cache dtype, " +
                      std::string(toString(options.dtype)) +
                      ", unless the cache is f8E4M3FN");
+  if (options.valueDim) {
+    if (options.numKvHeads != 1)
+      throw InputError("an MLA cache (value-dim given) has one kv head, got "
+                       "num-kv-heads " +
+                       std::to_string(options.numKvHeads));
+    if (*options.valueDim < 1 || *options.valueDim > options.headDim)
+      throw InputError("value-dim must be in [1, head-dim " +
+                       std::to_string(options.headDim) + "], got " +
+                       std::to_string(*options.valueDim));
+  }
   if (options.granularity && options.dtype != ElementType::F8E4M3FN)
     throw InputError("granularity applies to f8E4M3FN caches only");
   if (options.dtype == ElementType::F8E4M3FN) {
@@ -157,7 +167,8 @@ std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options) {
     specs.push_back({contextLength, options.promptLength});
 
   CacheGeometry geometry;
-  geometry.kvDim = 2;
+  bool isMLA = options.valueDim.has_value();
+  geometry.kvDim = isMLA ? 1 : 2;
   geometry.numLayers = options.numLayers;
   geometry.pageSize = options.pageSize;
   geometry.numKvHeads = options.numKvHeads;
@@ -205,15 +216,19 @@ std::vector<NamedArray> generateStepInputs(const GeneratorOptions &options) {
       {kQueryName,
        randomArray(kQueryName, activations,
                    {totalTokens, options.numQHeads, options.headDim}, random)});
-  for (const char *name : {kKeyName, kValueName})
+  // An MLA row is one latent vector: `key` holds it, there is no value.
+  std::vector<const char *> rowNames = {kKeyName};
+  if (!isMLA)
+    rowNames.push_back(kValueName);
+  for (const char *name : rowNames)
     inputs.push_back(
         {name, randomArray(name, activations,
                            {totalTokens, options.numKvHeads, options.headDim},
                            random)});
   inputs.push_back(
-      {kOutputName,
-       allocate(kOutputName, acceptedDTypes(activations).front(),
-                {totalTokens, options.numQHeads, options.headDim})});
+      {kOutputName, allocate(kOutputName, acceptedDTypes(activations).front(),
+                             {totalTokens, options.numQHeads,
+                              options.valueDim.value_or(options.headDim)})});
   return inputs;
 }
 

@@ -289,22 +289,21 @@ PagedCache::flattenFields(const StepInputs &step, Array kvBlocks,
                           "float16, uint16 for bf16 or uint8 for f8E4M3FN), "
                           "got " +
                           dtype.name());
-  if (options.withDispatchMetadata && shape.kvDim != 2)
-    throw PagedCacheError("the manager builds MHA dispatch metadata only; "
-                          "an MLA cache (kv_dim 1) needs withDispatchMetadata "
-                          "= false");
   abi::FieldSet present = abi::FieldSet()
                               .with(abi::Field::kv_blocks)
                               .with(abi::Field::cache_lengths)
                               .with(abi::Field::lookup_table)
                               .with(abi::Field::max_lengths);
+  bool isMLA = shape.kvDim == 1;
   if (options.withDispatchMetadata)
     present = present.with(abi::Field::attention_dispatch_metadata);
+  if (options.withDispatchMetadata && isMLA)
+    present = present.with(abi::Field::mla_num_partitions);
   if (kvScales)
     present = present.with(abi::Field::kv_scales);
   abi::CacheTraits traits;
   traits.isFP8 = kvBlocks.dtype().itemSize == 1;
-  traits.isMLA = shape.kvDim == 1;
+  traits.isMLA = isMLA;
   std::vector<abi::PresenceError> errors = abi::checkPresence(present, traits);
   if (!errors.empty())
     throw PagedCacheError("the manager cannot flatten this cache: " +
@@ -332,10 +331,18 @@ PagedCache::flattenFields(const StepInputs &step, Array kvBlocks,
     case abi::Field::kv_scales:
       array = std::move(*kvScales);
       break;
-    case abi::Field::attention_dispatch_metadata:
-      array = Array(DType::int64(), {abi::kMHADispatchMetadataSize});
+    case abi::Field::attention_dispatch_metadata: {
+      // MLA's metadata is MHA's without max_cache_valid_length (ABI.md).
+      int64_t size =
+          isMLA ? abi::kMLADispatchMetadataSize : abi::kMHADispatchMetadataSize;
+      array = Array(DType::int64(), {size});
       std::memcpy(array.data(), step.attentionDispatchMetadata.data(),
-                  sizeof(step.attentionDispatchMetadata));
+                  size * sizeof(int64_t));
+      break;
+    }
+    case abi::Field::mla_num_partitions:
+      array = Array(DType::int64(), {1});
+      std::memcpy(array.data(), &step.numPartitions, sizeof(int64_t));
       break;
     default:
       throw std::logic_error("flatten: no rule for field " +

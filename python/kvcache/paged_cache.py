@@ -6,7 +6,6 @@ and hands the step inputs to Bundle.run as arrays.
 """
 
 import ctypes
-import sys
 
 import numpy as np
 
@@ -126,7 +125,8 @@ class PagedCache:
         decode steps after it), attention_dispatch_metadata (its split-K
         count for `num_sms` SMs; 0: the rule's default) and
         input_row_offsets, as int32/int64 NumPy arrays, with this pool as
-        kv_blocks."""
+        kv_blocks. On an MLA pool (kv_dim 1) the metadata has ABI.md's
+        three entries and mla_num_partitions holds the same split count."""
         count = len(requests)
         ids = (ctypes.c_uint64 * count)(*requests)
         columns = ctypes.c_int64()
@@ -144,5 +144,9 @@ class PagedCache:
                             offsets.ctypes.data)
         check(api.kvcache_paged_cache_step(self._handle, count, ids,
                                            ctypes.byref(inputs)))
+        if self.shape[1] == 1:
+            metadata = fields["attention_dispatch_metadata"]
+            fields["attention_dispatch_metadata"] = metadata[:3].copy()
+            fields["mla_num_partitions"] = metadata[2:3].copy()
         fields = {"kv_blocks": self.kv_blocks, **fields}
         return Step(fields, offsets, self.cache, self.device)

@@ -79,14 +79,17 @@ const char *usage() {
 
   kvcache-run --generate OUTDIR (--context-lengths L1,L2,... | --batch B
       --context-length L) --prompt-length N --num-q-heads H --num-kv-heads K
-      --head-dim D --page-size P --num-layers NL
+      --head-dim D --page-size P --num-layers NL [--value-dim V]
       [--dtype f32|f16|bf16|f8E4M3FN] [--activation-dtype f32|f16|bf16]
       [--granularity G] [--seed S] [--total-pages T] [--num-sms S]
       [--steps-remaining R]
       Writes random inputs for one attention step: kv_blocks (its pages
       shuffled), cache_lengths, lookup_table, max_lengths, kv_scales (an
       f8E4M3FN cache), attention_dispatch_metadata, input_row_offsets, q,
-      key, value and out. Context lengths are the tokens already cached per
+      key, value and out. --value-dim V makes an MLA cache (kv_dim 1,
+      --num-kv-heads 1): key holds the latent rows, there is no value, out
+      has V lanes, and mla_num_partitions follows the dispatch metadata
+      (3 entries). Context lengths are the tokens already cached per
       request; each request adds N new tokens. --total-pages defaults to the
       pages the batch needs. --dtype is the cache's; q, key, value and out
       have it too, except on an f8E4M3FN cache, whose activations are
@@ -129,6 +132,7 @@ enum class Option {
   NumQHeads,
   NumKvHeads,
   HeadDim,
+  ValueDim,
   PageSize,
   NumLayers,
   DType,
@@ -173,6 +177,7 @@ constexpr OptionSpec kOptions[] = {
     {"num-q-heads", Option::NumQHeads, true},
     {"num-kv-heads", Option::NumKvHeads, true},
     {"head-dim", Option::HeadDim, true},
+    {"value-dim", Option::ValueDim, true},
     {"page-size", Option::PageSize, true},
     {"num-layers", Option::NumLayers, true},
     {"dtype", Option::DType, true},
@@ -509,6 +514,8 @@ GenerateOptions generateOptions(const RawCommandLine &raw) {
   generator.numQHeads = integer(Option::NumQHeads);
   generator.numKvHeads = integer(Option::NumKvHeads);
   generator.headDim = integer(Option::HeadDim);
+  if (find(Option::ValueDim))
+    generator.valueDim = integer(Option::ValueDim);
   generator.pageSize = integer(Option::PageSize);
   generator.numLayers = integer(Option::NumLayers);
   using runtime::ElementType;

@@ -185,6 +185,43 @@ TEST(InputGenerator, F8E4M3FNCache) {
   EXPECT_EQ(find(generateStepInputs(options), "kv_scales").dim(5), 2);
 }
 
+TEST(InputGenerator, MLACache) {
+  GeneratorOptions options = smallOptions();
+  options.numKvHeads = 1;
+  options.headDim = 10;
+  options.valueDim = 6;
+  std::vector<NamedArray> inputs = generateStepInputs(options);
+  std::vector<std::string> names;
+  for (const NamedArray &input : inputs)
+    names.push_back(input.name);
+  // The latent rows are the key; no value operand.
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "kv_blocks", "cache_lengths", "lookup_table", "max_lengths",
+                "attention_dispatch_metadata", "mla_num_partitions",
+                "input_row_offsets", "q", "key", "out"}));
+  EXPECT_EQ(find(inputs, "kv_blocks").shape(),
+            (std::vector<int64_t>{8, 1, 2, 4, 1, 10}));
+  EXPECT_EQ(find(inputs, "q").shape(), (std::vector<int64_t>{6, 4, 10}));
+  EXPECT_EQ(find(inputs, "key").shape(), (std::vector<int64_t>{6, 1, 10}));
+  EXPECT_EQ(find(inputs, "out").shape(), (std::vector<int64_t>{6, 4, 6}));
+  const Array &metadata = find(inputs, "attention_dispatch_metadata");
+  ASSERT_EQ(metadata.shape(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(metadata.integerAt(0), 3);
+  EXPECT_EQ(metadata.integerAt(1), 2);
+  const Array &partitions = find(inputs, "mla_num_partitions");
+  ASSERT_EQ(partitions.shape(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(partitions.integerAt(0), metadata.integerAt(2));
+
+  options.numKvHeads = 2; // An MLA cache has one kv head.
+  EXPECT_THROW(generateStepInputs(options), InputError);
+  options.numKvHeads = 1;
+  for (int64_t bad : {0, 11}) {
+    options.valueDim = bad;
+    EXPECT_THROW(generateStepInputs(options), InputError);
+  }
+}
+
 TEST(InputGenerator, Errors) {
   GeneratorOptions options = smallOptions();
   options.numQHeads = 3;

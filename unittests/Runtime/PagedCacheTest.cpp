@@ -283,6 +283,32 @@ TEST(PagedCache, FlattenInABIOrder) {
       "d1.cache_lengths");
 }
 
+TEST(PagedCache, FlattenAnMLACache) {
+  CacheGeometry geometry = smallGeometry();
+  geometry.kvDim = 1;
+  geometry.numKvHeads = 1;
+  PagedCache cache(geometry);
+  StepInputs step = cache.stepInputs(cache.allocateBatch({{5, 1}, {0, 3}}));
+  std::vector<NamedArray> flat =
+      cache.flatten(step, Array(DType::uint16(), geometry.kvBlocksShape()));
+  std::vector<std::string> names;
+  for (const NamedArray &input : flat)
+    names.push_back(input.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"kv_blocks", "cache_lengths",
+                                             "lookup_table", "max_lengths",
+                                             "attention_dispatch_metadata",
+                                             "mla_num_partitions"}));
+  // MLA's metadata drops max_cache_valid_length; the partition count is
+  // the same split count.
+  EXPECT_EQ(flat[4].array.shape(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(flat[4].array.integerAt(0), 2);
+  EXPECT_EQ(flat[4].array.integerAt(1), 3);
+  EXPECT_EQ(flat[4].array.integerAt(2), step.numPartitions);
+  EXPECT_EQ(flat[5].array.dtype(), DType::int64());
+  EXPECT_EQ(flat[5].array.shape(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(flat[5].array.integerAt(0), step.numPartitions);
+}
+
 TEST(PagedCache, FlattenErrors) {
   PagedCache cache(smallGeometry());
   StepInputs step = cache.stepInputs({cache.allocate({1, 1})});

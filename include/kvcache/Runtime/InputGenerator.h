@@ -30,6 +30,9 @@ struct GeneratorOptions {
   int64_t numQHeads = 0;
   int64_t numKvHeads = 0;
   int64_t headDim = 0;
+  /// An MLA cache (kv_dim 1, one kv head): the latent's first `valueDim`
+  /// lanes are the value, and `out` has that many lanes.
+  std::optional<int64_t> valueDim;
   int64_t pageSize = 0;
   int64_t numLayers = 1;
   /// The dtype of kv_blocks: f32, f16, bf16 or f8E4M3FN.
@@ -54,8 +57,10 @@ inline constexpr const char *kValueName = "value";
 inline constexpr const char *kOutputName = "out";
 
 /// The cache fields in ABI order (kv_blocks, cache_lengths, lookup_table,
-/// max_lengths, kv_scales on an f8E4M3FN cache, attention_dispatch_metadata),
-/// then input_row_offsets, q, key, value and out. An f8E4M3FN pool holds
+/// max_lengths, kv_scales on an f8E4M3FN cache, attention_dispatch_metadata,
+/// mla_num_partitions on an MLA cache), then input_row_offsets, q, key,
+/// value (not on an MLA cache, whose `key` holds the latent rows) and out
+/// ([tokens, q heads, valueDim] on an MLA cache). An f8E4M3FN pool holds
 /// random values quantised by docs/ABI.md's rule, with their scales. Throws
 /// InputError for invalid options (naming the option) and OutOfPagesError when
 /// totalPages is too small.

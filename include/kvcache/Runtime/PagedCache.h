@@ -109,8 +109,9 @@ struct StepInputs {
 struct FlattenOptions {
   /// kv_blocks, cache_lengths, lookup_table, max_lengths, kv_scales on an
   /// 8-bit float cache and, when `withDispatchMetadata`,
-  /// attention_dispatch_metadata. The manager produces no draft or MLA
-  /// fields.
+  /// attention_dispatch_metadata (3 entries on an MLA cache, which also gets
+  /// mla_num_partitions, the same split count). The manager produces no
+  /// draft fields.
   bool withDispatchMetadata = true;
   /// The cache's name ("" for the default cache) and device, for
   /// abi::flatArgumentName.

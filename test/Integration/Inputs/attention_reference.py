@@ -1,6 +1,6 @@
 """Paged attention in float64 with NumPy: the one reference the integration
 tests check kvcache.attention against (paged_attention_case.py,
-fp8_cache_case.py, guard_case.py, decoder_step.py).
+fp8_cache_case.py, guard_case.py, decoder_step.py, mla_case.py).
 
 A request's keys sit at positions 0 .. total - 1 of its cache; position p is
 slot p % page_size of page lookup_table[request, p // page_size] (ABI.md).
@@ -24,8 +24,9 @@ def causal_visible(context, n, keys):
 def attend(rows, k, v, scale, visible=None):
     """Softmax(rows . k^T x scale) . v for one request, in float64.
 
-    rows [n, q_heads, d], k and v [keys, kv_heads, d]: q head h reads kv head
-    h // (q_heads / kv_heads). visible [n, keys] (default: all) masks keys a
+    rows [n, q_heads, d], k [keys, kv_heads, d], v [keys, kv_heads, dv]: q
+    head h reads kv head h // (q_heads / kv_heads); the output has v's width
+    (dv < d on an MLA cache, whose value is the latent row's first lanes). visible [n, keys] (default: all) masks keys a
     row does not see; those contribute nothing, as the kernels never read
     them. A non-finite value in v stays in its lane (an einsum would spread
     it over every lane of the row)."""
@@ -46,4 +47,4 @@ def attend(rows, k, v, scale, visible=None):
     else:
         terms = w[..., None] * v.transpose(1, 0, 2)[None, :, None]
         out = np.where(mask[..., None], terms, 0.0).sum(axis=-2)
-    return out.reshape(n, q_heads, d)
+    return out.reshape(n, q_heads, v.shape[-1])

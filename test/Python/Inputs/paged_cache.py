@@ -46,6 +46,14 @@ def rules():
         print(f"split-K for 4001 keys, num_sms {sms}: "
               f"{big.step([r], num_sms=sms)['attention_dispatch_metadata'][2]}")
 
+    # An MLA pool: MLA's 3-entry metadata and its own split count.
+    mla = kvcache.PagedCache(total_num_pages=400, num_layers=1, page_size=16,
+                             num_kv_heads=1, head_dim=576, kv_dim=1)
+    step = mla.step([mla.allocate(4000, 1)], num_sms=16)
+    print(f"MLA: attention_dispatch_metadata "
+          f"{step['attention_dispatch_metadata'].tolist()}, mla_num_partitions "
+          f"{step['mla_num_partitions'].tolist()}")
+
     free = cache.num_free_pages
     cache.advance(a, 1)   # 20 cached + 1: still 2 pages
     print(f"advance within a page: {cache.request(a)[:2]}, took "
