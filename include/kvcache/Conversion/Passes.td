@@ -94,9 +94,10 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
       streamed through workgroup memory, causal mask per query row.
     Softmax is in f32 with `exp2` (NVVM `ex2.approx`, no libdevice).
 
-    Split count: `splits` when > 0; else `attention_dispatch_metadata[2]`
-    (`draft_attention_dispatch_metadata[2]` for a `draft` attention) when
-    the bundle has it, clamped to `[1, slots]`; else
+    Split count: `splits` when > 0; else the first host-placed split-count
+    field the bundle has (docs/ABI.md: `mla_num_partitions[0]` on an MLA
+    cache, `attention_dispatch_metadata[2]` on an ordinary one; the
+    `draft_` ones for a `draft` attention), clamped to `[1, slots]`; else
     `np = min(slots, max(1, max_lengths[0][1] / 256))`. The launched slots
     are `splits` when forced, else `min(n, splits-cap)`: with `ctas` the
     decode CTAs the kernel is built to fit per SM (ptxas is asked for it;
@@ -120,9 +121,16 @@ def ConvertKVCacheToGPU : Pass<"convert-kvcache-to-gpu", "::mlir::ModuleOp"> {
       the runtime owns, reuses across calls and grows only when needed
       (never a `gpu.alloc` per call, which would break CUDA-graph capture).
 
-    MLA and 8-bit float caches (no FP8 kernels yet: convert-kvcache-to-loops
+    MLA caches (`kv_dim` 1) run on the CUDA-core kernels: the store writes
+    the latent rows, decode and prefill read each latent row once as the key
+    and its first `value_dim` lanes as the value (a value row of `out`, the
+    split-K partials and the combine are `value_dim` wide). Their split
+    count is `mla_num_partitions[0]` when the bundle has it; an MLA cache's
+    dispatch metadata is device memory, which the host code does not read.
+
+    8-bit float caches (no FP8 kernels yet: convert-kvcache-to-loops
     lowers those), bundles whose tensor-kind fields are `tensor` values,
-    head dims that are not a multiple of one 16-byte
+    head dims and value dims that are not a multiple of one 16-byte
     vector and non-identity layouts are rejected with an error naming the
     op. The kernels get their target (`#nvvm.target`) from the lowering
     pipeline (`kvcache::buildGPUKernelLoweringPipeline`), which must be

@@ -18,7 +18,8 @@
 //  - the max log-sum-exp takes two more loads per lane per 64 partitions
 //    and shuffles; the first step's loads, the offsets' and the max's all
 //    go out before anything waits for one;
-//  - the head_dim row is cut into `units` of one output vector; lane groups
+//  - the value row (value_dim lanes: head_dim, or an MLA value's) is cut
+//    into `units` of one output vector; lane groups
 //    (`partitionLanes` per warp) take alternate partitions and add up by
 //    shuffles. With many slots the host gives a (row, head) up to a CTA's
 //    warps (`warpsPerHead`, chosen from `slots`, which does not depend on
@@ -57,7 +58,7 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 /// How the lanes of a warp share the (partition, unit) pairs of one head.
 struct CombineConfig {
-  /// Output vectors (16 bytes of the element type) per head_dim row.
+  /// Output vectors (16 bytes of the element type) per value row.
   int64_t units;
   /// Lane groups of a warp that take alternate partitions: 32 / units when
   /// that divides, else 1.
@@ -68,7 +69,7 @@ struct CombineConfig {
   int64_t loadsPerStep;
 
   explicit CombineConfig(const KernelShape &shape) {
-    units = shape.vectorsPerRow();
+    units = shape.valueVectorsPerRow();
     partitionLanes = units <= 32 && 32 % units == 0 ? 32 / units : 1;
     unitsPerLane = partitionLanes > 1 ? 1 : llvm::divideCeil(units, 32);
     loadsPerStep = std::clamp<int64_t>(
@@ -90,12 +91,12 @@ struct HeadMerge {
   Value warpsPerHead, member;
   Value numPartitions;
   /// The head's first slot in partial_lse (its partials start at
-  /// base * head_dim).
+  /// base * value_dim).
   Value base;
   /// The lane's first partition, and the distance to its next one: the
   /// head's partition groups (partitionLanes per warp × warpsPerHead).
   Value group, groups;
-  /// The lane's units and their element offsets in a head_dim row (lanes
+  /// The lane's units and their element offsets in a value row (lanes
   /// past the last unit read the last one and store nothing).
   SmallVector<Value> units, unitOffsets;
 
@@ -173,7 +174,7 @@ SmallVector<SmallVector<Value>> HeadMerge::loadStep(Value index) {
         [&] {
           Value slot = e.add(base, partition);
           SmallVector<Value> values = {e.load(arg(kCombinePartialLse), slot)};
-          Value rowStart = e.mul(slot, e.index(shape.headDim));
+          Value rowStart = e.mul(slot, e.index(shape.valueDim));
           for (Value unitOffset : unitOffsets)
             values.push_back(e.loadVector(f32Vector, arg(kCombinePartialOut),
                                           e.add(rowStart, unitOffset)));
@@ -242,12 +243,12 @@ Value HeadMerge::holdsUnit(size_t t) {
 }
 
 Sums HeadMerge::sumWarps(ValueRange sums) {
-  // Through workgroup memory: warpAcc [warp][head_dim], warpWeight [warp].
+  // Through workgroup memory: warpAcc [warp][value_dim], warpWeight [warp].
   Value warpAcc = kernel.getWorkgroupAttributions()[0];
   Value warpWeight = kernel.getWorkgroupAttributions()[1];
   VectorType f32Vector = shape.f32VectorType();
   auto accIndex = [&](Value w, size_t t) {
-    return e.add(e.mul(w, e.index(shape.headDim)), unitOffsets[t]);
+    return e.add(e.mul(w, e.index(shape.valueDim)), unitOffsets[t]);
   };
   e.ifThen(e.cmp(arith::CmpIPredicate::eq, lane, e.index(0)),
            [&] { e.store(sums[0], warpWeight, warp); });
@@ -354,7 +355,7 @@ kvcache::gpukernels::buildCombineKernel(OpBuilder &b, Location loc,
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Type f32 = b.getF32Type();
   SmallVector<Type> buffers = {
-      MemRefType::get({warps * shape.headDim}, f32, nullptr, workgroup),
+      MemRefType::get({warps * shape.valueDim}, f32, nullptr, workgroup),
       MemRefType::get({warps}, f32, nullptr, workgroup)};
   auto kernel = createKernel(b, loc, name, argTypes, buffers, shape.blockSize);
   Emitter e(b, loc);

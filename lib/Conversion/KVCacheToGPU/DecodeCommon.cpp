@@ -144,9 +144,11 @@ void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,
   int64_t width = shape.vectorWidth();
   int64_t headDim = shape.headDim;
   // Thread t merges the warps' states for (row, vector) pairs t, t + block…
-  Value vectorsPerRow = e.index(shape.vectorsPerRow());
+  // of the value lanes (warpAcc rows are head_dim wide; an MLA value is the
+  // first value_dim lanes).
+  Value vectorsPerRow = e.index(shape.valueVectorsPerRow());
   e.loop(
-      frame.tid, e.index(rows * shape.vectorsPerRow()),
+      frame.tid, e.index(rows * shape.valueVectorsPerRow()),
       e.index(shape.blockSize), [&](Value item) {
         Value r = e.divU(item, vectorsPerRow);
         Value lanes = e.mul(e.remU(item, vectorsPerRow), e.index(width));
@@ -193,8 +195,9 @@ void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,
                     e.mul(e.add(e.mul(qRow, e.index(shape.numQHeads)), qHead),
                           slots),
                     frame.split);
-                e.storeVector(normalised, frame.arg(kDecodePartialOut),
-                              e.add(e.mul(partial, e.index(headDim)), lanes));
+                e.storeVector(
+                    normalised, frame.arg(kDecodePartialOut),
+                    e.add(e.mul(partial, e.index(shape.valueDim)), lanes));
                 e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes, e.index(0)),
                          [&] {
                            Value lse = e.select(

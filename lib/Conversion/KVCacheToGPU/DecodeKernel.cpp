@@ -319,11 +319,17 @@ StepVectors DecodeKernelBuilder::loadStep(Value firstKey, Value windowEnd,
       std::tie(page, onPool) = stagedPage(e, page);
     Value slot = cache.slot(clamped);
     SmallVector<Value> keyVectors, valueVectors;
-    for (abi::KvPart part : {abi::kKeyPart, abi::kValuePart})
+    for (int64_t w = 0; w < config.vectorsPerThread; ++w)
+      keyVectors.push_back(
+          cache.loadVector(abi::kKeyPart, page, slot, kvHead, laneOffset(w)));
+    // An MLA value is the key row itself (finishChunk writes its first
+    // value_dim lanes): one load serves both.
+    if (shape.mla)
+      valueVectors = keyVectors;
+    else
       for (int64_t w = 0; w < config.vectorsPerThread; ++w)
-        (part == abi::kKeyPart ? keyVectors : valueVectors)
-            .push_back(
-                cache.loadVector(part, page, slot, kvHead, laneOffset(w)));
+        valueVectors.push_back(cache.loadVector(abi::kValuePart, page, slot,
+                                                kvHead, laneOffset(w)));
     if (checkPages) {
       // Keys off the pool load page 0: its V would reach the sums through
       // p = 0 as 0 * V, which is NaN for a NaN V.

@@ -487,7 +487,8 @@ void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
 } // namespace
 
 bool kvcache::gpukernels::decodeUsesTensorCores(const KernelShape &shape) {
-  return shape.tensorCores &&
+  // MLA caches (a value narrower than the key) run on CUDA cores for now.
+  return shape.tensorCores && !shape.mla &&
          (shape.elementType.isBF16() || shape.elementType.isF16()) &&
          (shape.headDim == 64 || shape.headDim == 128);
 }

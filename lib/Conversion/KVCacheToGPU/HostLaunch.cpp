@@ -203,6 +203,8 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
   auto type = cast<InputsType>(bundle.getType());
   shape.elementType = type.getCacheElementType();
   shape.headDim = type.getHeadDim();
+  shape.valueDim = shape.headDim;
+  shape.mla = type.isMLA();
   shape.pageSize = type.getPageSize();
   shape.numKvHeads = type.getNumKvHeads();
   shape.numQHeads = shape.numKvHeads;
@@ -214,6 +216,7 @@ KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
     shape.numQHeads =
         cast<ShapedType>(attention.getQ().getType()).getDimSize(1);
     shape.scale = attention.getScaleOrDefault();
+    shape.valueDim = attention.getValueDim();
     shape.causal = attention.getCausal();
   }
   return shape;
@@ -233,7 +236,9 @@ void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,
   args[kStoreLookupTable] =
       GetOp::create(b, e.loc, bundle, Field::lookup_table);
   args[kStoreKey] = op.getKey();
-  args[kStoreValue] = op.getValue();
+  // An MLA store has no value; the kernel then never reads the argument,
+  // so the key fills its place and the argument list stays one.
+  args[kStoreValue] = op.getValue() ? op.getValue() : op.getKey();
   args[kStoreRowOffsets] = op.getInputRowOffsets();
   args[kStoreLayer] = op.getLayer();
 
@@ -267,10 +272,13 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   Value lookupTable = GetOp::create(b, e.loc, bundle, Field::lookup_table);
   Value maxLengths = GetOp::create(b, e.loc, bundle, Field::max_lengths);
   // The host's split count (the first split-count field the bundle holds)
-  // matters only when the option does not force one.
+  // matters only when the option does not force one. The host code reads
+  // host memory only: an MLA cache's dispatch metadata is on the device
+  // (ABI.md), so without mla_num_partitions the launch takes its own rule.
   HostSplitCount host;
   for (Field field : op.getSplitCountFields())
-    if (options.splits == 0 && !host.field && type.hasField(field))
+    if (options.splits == 0 && !host.field && type.hasField(field) &&
+        abi::placementFor(field, type.isMLA()) == abi::Placement::Host)
       host = {GetOp::create(b, e.loc, bundle, field),
               abi::splitCountEntry(field)};
 
@@ -292,10 +300,10 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
         splitCount(e, options, hooks, shape, batch, shape.numKvHeads,
                    maxCacheLength, host);
     Value numPartitions = split.first, slots = split.second;
-    // Workspace: partial outputs [rows, q heads, slots, head_dim] then their
+    // Workspace: partial outputs [rows, q heads, slots, value_dim] then their
     // log-sum-exps [rows, q heads, slots], all f32.
     Value partials = e.mul(e.mul(rows, e.index(shape.numQHeads)), slots);
-    Value partialElements = e.mul(partials, e.index(shape.headDim));
+    Value partialElements = e.mul(partials, e.index(shape.valueDim));
     Value f32Bytes = e.index(4);
     Value bytes = e.mul(e.add(partialElements, partials), f32Bytes);
     Value address = func::CallOp::create(b, e.loc, hooks.workspace,

@@ -35,13 +35,10 @@ namespace {
 
 constexpr StringLiteral kPassName = "convert-kvcache-to-gpu";
 
-/// The kernels read and write 16-bit and f32 ordinary caches only; the
-/// loops lowering is the executable reference for 8-bit float and MLA ones
-/// until their kernels exist (the sim target runs these kernels too).
-LogicalResult checkCacheKind(Operation *op, InputsType type) {
-  if (type.isMLA())
-    return op->emitOpError("on an MLA cache (kv_dim 1) is not lowered to GPU "
-                           "kernels yet");
+/// The kernels read and write 16-bit and f32 caches only; the loops
+/// lowering is the executable reference for 8-bit float ones until FP8
+/// kernels exist (the sim target runs these kernels too).
+LogicalResult checkCacheElementType(Operation *op, InputsType type) {
   if (type.isFP8())
     return op->emitOpError("on an 8-bit float cache is not lowered to GPU "
                            "kernels yet");
@@ -56,10 +53,19 @@ LogicalResult checkKernelShape(Operation *op, const KernelShape &shape) {
            << shape.headDim << " is not a multiple of " << shape.vectorWidth()
            << " (one 16-byte vector of " << shape.elementType << "); "
            << kPassName << " does not lower it yet";
+  if (shape.valueDim % shape.vectorWidth() != 0)
+    return op->emitOpError("value_dim ")
+           << shape.valueDim << " ('out' dim 2) is not a multiple of "
+           << shape.vectorWidth() << " (one 16-byte vector of "
+           << shape.elementType << "); " << kPassName
+           << " does not lower it yet";
   auto type = cast<InputsType>(op->getOperand(0).getType());
   SmallVector<std::pair<StringRef, Value>> operands;
-  if (auto store = dyn_cast<StoreOp>(op))
-    operands = {{"key", store.getKey()}, {"value", store.getValue()}};
+  if (auto store = dyn_cast<StoreOp>(op)) {
+    operands = {{"key", store.getKey()}};
+    if (Value value = store.getValue()) // absent on an MLA cache
+      operands.push_back({"value", value});
+  }
   if (auto attention = dyn_cast<AttentionOp>(op))
     operands = {{"q", attention.getQ()}, {"out", attention.getOut()}};
   auto check = [&](StringRef name, MemRefType memref) -> LogicalResult {
@@ -242,7 +248,7 @@ struct ConvertKVCacheToGPUPass
       auto type = cast<InputsType>(op->getOperand(0).getType());
       KernelShape shape = getKernelShape(op, options);
       if (failed(checkLowerable(op, type, kPassName)) ||
-          failed(checkCacheKind(op, type)) ||
+          failed(checkCacheElementType(op, type)) ||
           failed(checkKernelShape(op, shape)) || failed(checkGrid(op)) ||
           failed(checkHeadDim(op, shape)))
         return WalkResult::interrupt();

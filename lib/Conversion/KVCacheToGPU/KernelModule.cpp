@@ -73,6 +73,8 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
      << shape.headDim << "_p" << shape.pageSize << "_kv" << shape.numKvHeads;
   if (kind != KernelKind::Store)
     os << "_q" << shape.numQHeads << (shape.causal ? "_causal" : "");
+  if (shape.mla && kind != KernelKind::Store)
+    os << "_mla_v" << shape.valueDim;
   std::string key = readable;
   llvm::raw_string_ostream keyStream(key);
   keyStream << "|" << llvm::bit_cast<uint32_t>(shape.scale) << "|"

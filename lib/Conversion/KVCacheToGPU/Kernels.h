@@ -23,6 +23,12 @@ inline constexpr int64_t kMaxDecodeQueryLength = 8;
 struct KernelShape {
   mlir::Type elementType;
   int64_t headDim = 0;
+  /// Lanes of a value row, `out`'s last dim: head_dim, or on an MLA cache
+  /// the latent row's first value_dim lanes.
+  int64_t valueDim = 0;
+  /// An MLA cache (kv_dim 1): one latent row per token, read as the key
+  /// and, its first valueDim lanes, as the value (PagedCache's alias).
+  bool mla = false;
   int64_t pageSize = 0;
   int64_t numKvHeads = 0;
   int64_t numQHeads = 0;
@@ -46,6 +52,8 @@ struct KernelShape {
   int64_t vectorWidth() const { return 16 / elementBytes(); }
   /// 16-byte vectors per head_dim row.
   int64_t vectorsPerRow() const { return headDim / vectorWidth(); }
+  /// 16-byte vectors per value row (valueDim lanes).
+  int64_t valueVectorsPerRow() const { return valueDim / vectorWidth(); }
   /// One 16-byte vector of the cache's element type.
   mlir::VectorType vectorType() const {
     return mlir::VectorType::get({vectorWidth()}, elementType);
@@ -76,7 +84,7 @@ enum StoreArg {
 };
 
 /// Arguments of the decode kernel. Grid (slots, num_kv_heads, batch).
-/// `partial_out` is f32 [total_tokens, num_q_heads, slots, head_dim] and
+/// `partial_out` is f32 [total_tokens, num_q_heads, slots, value_dim] and
 /// `partial_lse` f32 [total_tokens, num_q_heads, slots], both flattened;
 /// `num_partitions` (<= slots) is the active split count.
 enum DecodeArg {

@@ -33,8 +33,10 @@ Value PagedCache::onPool(Value page) const {
 SmallVector<Value, 6> PagedCache::indices(abi::KvPart part, Value page,
                                           Value slot, Value kvHead,
                                           Value lane) const {
-  // kv_blocks' dims in order (abi::KvBlocksDim).
-  return {page, e->index(part), layer, slot, kvHead, lane};
+  // kv_blocks' dims in order (abi::KvBlocksDim). An MLA cache's one row is
+  // its key and its value: both parts alias kv 0.
+  int64_t kv = shape->mla ? abi::kKeyPart : part;
+  return {page, e->index(kv), layer, slot, kvHead, lane};
 }
 
 Value PagedCache::loadVector(abi::KvPart part, Value page, Value slot,

@@ -5,8 +5,9 @@
 // head_dim] and the requests' page ids in lookup_table. This is the one
 // place that knows that layout, how a position maps to (page, slot), which
 // kv_dim index is K or V, and when a page id is off the pool; store, decode
-// (both engines) and prefill address the cache only through it. FP8
-// dequantisation (kv_scales) and the MLA value alias belong here too.
+// (both engines) and prefill address the cache only through it, MLA caches
+// included (their value part aliases the key row). FP8 dequantisation
+// (kv_scales) belongs here too.
 //
 //===----------------------------------------------------------------------===//
 

@@ -70,6 +70,10 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
   // Whether each key of the tile is on a page of the pool.
   auto onPoolType =
       MemRefType::get({config.tileKeys}, b.getI32Type(), nullptr, workgroup);
+  // An MLA cache's latent rows are staged twice, as keys and as values:
+  // read back from one tile, the P·V loads would be the score loads again,
+  // and LLVM keeps the tile's keys live in registers from one to the other
+  // (the kernel spilled kilobytes).
   auto kernel = createKernel(b, loc, name, argTypes,
                              {tileType, tileType, onPoolType}, shape.blockSize);
   Value keyTile = kernel.getWorkgroupAttributions()[0];
@@ -161,13 +165,14 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
                           onPool, {vectorType, vectorType, i1},
                           [&] {
                             Value slot = cache.slot(key);
-                            SmallVector<Value> kv;
-                            for (abi::KvPart part :
-                                 {abi::kKeyPart, abi::kValuePart})
-                              kv.push_back(cache.loadVector(part, page, slot,
-                                                            kvHead, lanes));
-                            kv.push_back(onPool);
-                            return kv;
+                            Value key = cache.loadVector(abi::kKeyPart, page,
+                                                         slot, kvHead, lanes);
+                            Value value =
+                                shape.mla
+                                    ? key
+                                    : cache.loadVector(abi::kValuePart, page,
+                                                       slot, kvHead, lanes);
+                            return SmallVector<Value>{key, value, onPool};
                           },
                           [&] {
                             e.ifThen(e.cmp(arith::CmpIPredicate::eq, lanes,
@@ -271,11 +276,25 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
       Value inverse =
           e.select(e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0.0f)),
                    e.divF(e.f32(1.0f), sum), e.f32(0.0f));
-      for (int64_t v = 0; v < config.vectorsPerThread; ++v)
-        e.storeVector(
-            e.truncTo(shape.elementType,
-                      e.mulF(state[2 + v], e.splat(f32Vector, inverse))),
-            arg(kPrefillOut), {qRow, qHead, laneOffset(v)});
+      // The value lanes: all of them, or an MLA value's first value_dim
+      // (a thread's vector v is in them for some lane parts only).
+      for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
+        int64_t first = v * config.threadsPerRow * width;
+        int64_t last =
+            (v * config.threadsPerRow + config.threadsPerRow) * width;
+        if (first >= shape.valueDim)
+          break;
+        auto write = [&, v] {
+          e.storeVector(
+              e.truncTo(shape.elementType,
+                        e.mulF(state[2 + v], e.splat(f32Vector, inverse))),
+              arg(kPrefillOut), {qRow, qHead, laneOffset(v)});
+        };
+        if (last <= shape.valueDim)
+          write();
+        else
+          e.ifThen(e.ult(laneOffset(v), e.index(shape.valueDim)), write);
+      }
     });
   });
   return kernel;

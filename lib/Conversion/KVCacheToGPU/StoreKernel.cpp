@@ -87,9 +87,12 @@ gpu::GPUFuncOp kvcache::gpukernels::buildStoreKernel(OpBuilder &b, Location loc,
                      Value head = e.divU(vectorIndex, perRow);
                      Value lane = e.mul(e.remU(vectorIndex, perRow),
                                         e.index(shape.vectorWidth()));
-                     for (auto [part, rows] :
-                          {std::pair(abi::kKeyPart, arg(kStoreKey)),
-                           std::pair(abi::kValuePart, arg(kStoreValue))}) {
+                     // An MLA cache stores the latent rows (`key`) only.
+                     SmallVector<std::pair<abi::KvPart, Value>, 2> parts = {
+                         {abi::kKeyPart, arg(kStoreKey)}};
+                     if (!shape.mla)
+                       parts.push_back({abi::kValuePart, arg(kStoreValue)});
+                     for (auto [part, rows] : parts) {
                        Value vector = e.loadVector(shape.vectorType(), rows,
                                                    {row, head, lane});
                        cache.storeVector(vector, part, page, slot, head, lane);

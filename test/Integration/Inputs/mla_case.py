@@ -4,7 +4,9 @@
 Writes a graph over an MLA cache (docs/ABI.md, "MLA caches"): an optional
 kvcache.store of latent rows, then kvcache.attention in absorbed form, and
 with --draft-partitions a second, draft attention ({draft}) into
-`draft_out`. Compiles it with kvcache-compile --target=cpu, runs it with
+`draft_out`. Compiles it with kvcache-compile --target=cpu (or sim: the GPU
+kernels on the CPU simulator, run with --device cuda through the stand-in
+libcuda, `out` poisoned with NaN so an unwritten lane fails), runs it with
 kvcache-run, and checks:
 
 - the pool after the store, bit for bit: each new latent row at its page and
@@ -58,6 +60,7 @@ def parse_args(argv=None):
     p.add_argument("--compile", required=True, help="kvcache-compile binary")
     p.add_argument("--run", required=True, help="kvcache-run binary")
     p.add_argument("--workdir", required=True)
+    p.add_argument("--target", choices=["cpu", "sim"], default="cpu")
     p.add_argument("--dtype", choices=sorted(ELEMENT_TYPES), default="f32",
                    help="q, the latent rows and out")
     p.add_argument("--cache-dtype", choices=["same", "f8E4M3FN"],
@@ -199,9 +202,10 @@ def make_inputs(a, rng, context, prompt):
     inputs["input_row_offsets"] = np.concatenate(
         [[0], np.cumsum(prompt)]).astype(np.int32)
     out_shape = (tokens, a.q_heads, a.value_dim)
-    inputs["out"] = et.encode(np.zeros(out_shape, np.float32))
+    poison = np.nan if a.target == "sim" else 0.0
+    inputs["out"] = et.encode(np.full(out_shape, poison, np.float32))
     if a.draft_partitions:
-        inputs["draft_out"] = et.encode(np.zeros(out_shape, np.float32))
+        inputs["draft_out"] = et.encode(np.full(out_shape, poison, np.float32))
     return inputs
 
 
@@ -319,7 +323,7 @@ def run_case(a):
     with open(graph_path, "w") as f:
         f.write(graph(a))
     bundle = os.path.join(a.workdir, "bundle")
-    run_command([a.compile, graph_path, "--target=cpu", "-o", bundle])
+    run_command([a.compile, graph_path, f"--target={a.target}", "-o", bundle])
 
     in_dir, out_dir = (os.path.join(a.workdir, d) for d in ("in", "out"))
     os.makedirs(in_dir, exist_ok=True)
@@ -336,8 +340,9 @@ def run_case(a):
             positions = make_dominant(a, inputs, context, prompt)
         for name, array in inputs.items():
             np.save(os.path.join(in_dir, name + ".npy"), array)
+    device = ["--device", "cuda"] if a.target == "sim" else []
     run_command([a.run, bundle, "--entry", "step", "--inputs", in_dir,
-                 "--outputs", out_dir])
+                 "--outputs", out_dir] + device)
 
     def load(name):
         return np.load(os.path.join(out_dir, name + ".npy"))
@@ -353,8 +358,9 @@ def run_case(a):
     ok = pool_ok
     for name in ["out"] + (["draft_out"] if a.draft_partitions else []):
         got = ELEMENT_TYPES[a.dtype].decode(load(name)).astype(np.float64)
-        error = float(np.max(np.abs(got - want) / np.maximum(1.0,
-                                                             np.abs(want))))
+        # NaN (an unwritten, poisoned lane) fails.
+        error = float(np.max(np.nan_to_num(
+            np.abs(got - want) / np.maximum(1.0, np.abs(want)), nan=np.inf)))
         print(f"{name}: max error {error:.3g} (tolerance {tol:g})")
         ok = ok and error <= tol
         if positions is not None:
