@@ -10,6 +10,8 @@ lengths). Writes:
   BUNDLES_DIR/cases.json     the index run.sh reads
   BUNDLES_DIR/g-<key>/       one bundle per distinct graph
   BUNDLES_DIR/bench-p<P>/    the decode benchmark's bundles, one per page size
+  BUNDLES_DIR/mla-q<H>/      the MLA benchmark's bundles, one per q-head count
+                             (mla_bench.py)
   BUNDLES_DIR/bin/           kvcache-run (and libraries of the build dir it needs)
   BUNDLES_DIR/python/kvcache the Python package (BUILD_DIR/python/kvcache), its
                              _paths.py pointing at lib/ beside it
@@ -30,6 +32,7 @@ import subprocess
 import sys
 
 import common
+import mla_bench
 
 # Cases run under compute-sanitizer --tool memcheck: one decode step with
 # split-K engaged by the default rule (4 requests x 8 kv heads on 132 SMs
@@ -426,6 +429,12 @@ def main():
             variants.setdefault("compile_errors", {})[v] = common.tail(
                 failures[directory], 1500)
 
+    mla = mla_bench.build(compile_bin, a.target, bundles, log)
+    compiled = (len(jobs) + len(mla["bundles"])
+                + len(mla.get("compile_errors") or {}))
+    for heads, error in sorted((mla.get("compile_errors") or {}).items()):
+        failures[mla_bench.bundle_name(int(heads))] = error
+
     runner, libs = copy_runner(a.build_dir, bundles, log)
     package = copy_package(a.build_dir, bundles, log)
     if package.get("error"):
@@ -439,14 +448,15 @@ def main():
         "commit": commit_info(), "kvcache_run": runner, "libraries": libs,
         "quick": a.quick, "correctness": correctness, "memcheck": memcheck,
         "python_package": package,
-        "bench": bench, "bundles_built": len(jobs) - len(failures),
+        "bench": bench, "mla": mla,
+        "bundles_built": compiled - len(failures),
         "bundles_failed": sorted(failures),
     }
     common.write_json(os.path.join(bundles, "cases.json"), index)
     size = sum(os.path.getsize(os.path.join(d, f))
                for d, _, fs in os.walk(bundles) for f in fs)
     summary = (f"build_bundles: {len(correctness)} correctness + {len(memcheck)} "
-               f"memcheck cases, {len(jobs)} bundles ({len(failures)} failed) "
+               f"memcheck cases, {compiled} bundles ({len(failures)} failed) "
                f"for {a.target} in {bundles} ({size / 2**20:.1f} MiB)")
     log.write(summary + "\n")
     log.close()

@@ -13,6 +13,9 @@ Stages (GPU mode; nominal seconds of wall time, scaled to the total budget,
                    tensors, next to SDPA in the same process, and one point
                    bit for bit against kvcache-run (package_bench.py, own
                    process; with --cpu-only, NumPy arrays on a CPU bundle)
+  mla          15  the MLA decode points (mla_bench.py): 576/512 latents,
+                   16 and 128 q heads and two-token queries at batch 64 x 4k,
+                   GB/s and TFLOP/s
   decode       90  kvcache-run --copy-bandwidth, then our kernels,
                    kvcache-run --bench per grid point (it may use up to
                    1.5x its budget when earlier stages finished early)
@@ -39,12 +42,13 @@ import time
 
 import common
 import decode_bench
+import mla_bench
 import plot
 
 BUDGETS_GPU = {"info": 10, "correctness": 60, "peers": 30, "package": 20,
-               "decode": 90, "report": 10}
+               "mla": 15, "decode": 90, "report": 10}
 BUDGETS_CPU = {"info": 5, "correctness": 60, "peers": 0, "package": 5,
-               "decode": 25, "report": 10}
+               "mla": 5, "decode": 25, "report": 10}
 
 
 def log(msg):
@@ -437,6 +441,22 @@ class Run:
                 entry["gbps"] = float(value) * (1000 if unit == "TB/s" else 1)
         return entry
 
+    def mla(self, budget):
+        mla = self.cases.get("mla")
+        if not mla:
+            self.results["mla"] = skipped("these bundles have no MLA points "
+                                          "(built before mla_bench.py)")
+            return "skipped"
+        result = mla_bench.run(self.bundles, mla, self.runner,
+                               os.path.join(self.scratch, "mla"),
+                               "cuda" if self.gpu else "cpu", budget,
+                               repeat=self.a.repeat, log=log)
+        self.results["mla"] = result if self.gpu else skipped(
+            "--cpu-only: no GPU; cpu_placeholder holds CPU timings of tiny "
+            "points (they only exercise the script)", cpu_placeholder=result)
+        ok = sum(1 for p in result["points"] if p.get("status") == "ok")
+        return f"{ok} ok, {len(result['points']) - ok} not"
+
     def decode(self, budget):
         if self.gpu:
             t = time.monotonic()
@@ -604,7 +624,8 @@ class Run:
                             ("memcheck", "stage did not run"),
                             ("decode", "stage did not run"),
                             ("peers", "stage did not run"),
-                            ("package", "stage did not run")):
+                            ("package", "stage did not run"),
+                            ("mla", "stage did not run")):
             r.setdefault(key, skipped(reason))
         self.copy_summary()
         self.package_vs_runner()
@@ -644,6 +665,10 @@ class Run:
                             else "") +
                          (" -> BAD MACHINE (< 80% of spec)" if copy.get("bad_machine")
                           else ""))
+        mla = r.get("mla") or {}
+        mla = mla if not mla.get("skipped") else mla.get("cpu_placeholder")
+        if mla:
+            lines.append(mla_bench.summary_line(mla, copy.get("gbps")))
         decode = r.get("decode") or {}
         data = decode if not decode.get("skipped") else decode.get("cpu_placeholder") or {}
         pts = data.get("points") or []
@@ -732,6 +757,7 @@ class Run:
                              ("correctness", self.correctness),
                              ("peers", self.peers),
                              ("package", self.package),
+                             ("mla", self.mla),
                              ("decode", self.decode)):
                 if name in skip:
                     self.results["stages"][name] = {"budget_s": 0, "seconds": 0,
@@ -768,7 +794,7 @@ def main():
     p.add_argument("--keep-scratch", action="store_true")
     p.add_argument("--skip", action="append",
                    choices=["info", "correctness", "peers", "package",
-                            "decode"])
+                            "mla", "decode"])
     a = p.parse_args()
     if a.repeat and not a.cpu_only and a.repeat < 20:
         p.error("--repeat: the protocol asks for >= 20 timed runs on a GPU")
