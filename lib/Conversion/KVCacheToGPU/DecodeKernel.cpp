@@ -91,7 +91,7 @@ struct DecodeConfig {
     // per thread (four 128-thread CTAs per SM) instead of the ~170 ptxas
     // takes on its own; larger states would spill.
     if (rowsPerChunk * (2 * lanesPerThread + 2) <= 72)
-      minBlocksPerSM = std::max<int64_t>(1, 512 / shape.blockSize);
+      minBlocksPerSM = decodeBlocksPerSM(shape);
     int64_t values = rowsPerChunk * unroll;
     scatter = llvm::isPowerOf2_64(rowsPerChunk) &&
               llvm::isPowerOf2_64(unroll) && values <= threadsPerKey;
@@ -550,7 +550,10 @@ void DecodeKernelBuilder::writeRows(int64_t rows, Value chunkStart,
 gpu::GPUFuncOp kvcache::gpukernels::buildDecodeKernel(
     OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
     const KernelShape &shape, bool multiToken) {
-  if (decodeUsesTensorCores(shape))
-    return buildDecodeMmaKernel(b, loc, name, argTypes, shape, multiToken);
   return DecodeKernelBuilder(b, loc, shape, multiToken).build(name, argTypes);
+}
+
+int64_t kvcache::gpukernels::decodeBlocksPerSM(const KernelShape &shape) {
+  // Four 128-thread CTAs: 128 registers per thread.
+  return std::max<int64_t>(1, 4 * 128 / shape.blockSize);
 }

@@ -486,17 +486,13 @@ void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
 
 } // namespace
 
-bool kvcache::gpukernels::decodeUsesTensorCores(const KernelShape &shape) {
-  // MLA caches (a value narrower than the key) run on CUDA cores for now.
-  return shape.tensorCores && !shape.mla &&
-         (shape.elementType.isBF16() || shape.elementType.isF16()) &&
-         (shape.headDim == 64 || shape.headDim == 128);
+int64_t kvcache::gpukernels::decodeMmaBlocksPerSM(const KernelShape &shape) {
+  return blocksPerSM(shape, llvm::divideCeil(oneTokenRows(shape), kHalfRows));
 }
 
-int64_t kvcache::gpukernels::decodeBlocksPerSM(const KernelShape &shape) {
-  if (!decodeUsesTensorCores(shape))
-    return std::max<int64_t>(1, 4 * 128 / shape.blockSize);
-  return blocksPerSM(shape, llvm::divideCeil(oneTokenRows(shape), kHalfRows));
+int64_t
+kvcache::gpukernels::decodeMultiMmaBlocksPerSM(const KernelShape &shape) {
+  return blocksPerSM(shape, 2);
 }
 
 gpu::GPUFuncOp kvcache::gpukernels::buildDecodeMmaKernel(

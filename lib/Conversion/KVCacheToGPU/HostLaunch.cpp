@@ -149,7 +149,7 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   OpBuilder &b = e.b;
   Value one = e.index(1);
   // Enough CTAs to fill every SM with as many decode CTAs as the kernel is
-  // built to fit (decodeBlocksPerSM: what keeps an SM's K/V loads in
+  // built to fit (the variant's blocksPerSM: what keeps an SM's K/V loads in
   // flight), at most splits-cap per (request, kv head). MAX's rule fills one
   // CTA per SM, which left an H200 latency-bound at batch 1 (6% occupancy).
   Value numSms =
@@ -157,7 +157,8 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
   Value sms = arith::MaxSIOp::create(
       b, e.loc, arith::IndexCastOp::create(b, e.loc, b.getIndexType(), numSms),
       one);
-  Value ctasPerSm = e.index(decodeBlocksPerSM(shape));
+  Value ctasPerSm =
+      e.index(variantFor(KernelKind::Decode, shape).blocksPerSM(shape));
   Value target = e.mul(sms, ctasPerSm);
   Value perSplit = e.mul(batch, e.index(numKvHeads));
   // The fill count, or, when its last wave would leave many CTA slots idle

@@ -34,24 +34,6 @@ gpu::GPUFuncOp kvcache::gpukernels::createKernel(
   return kernel;
 }
 
-namespace {
-StringRef kindName(KernelKind kind) {
-  switch (kind) {
-  case KernelKind::Store:
-    return "store";
-  case KernelKind::Decode:
-    return "decode";
-  case KernelKind::DecodeMultiToken:
-    return "decode_multi";
-  case KernelKind::Combine:
-    return "combine";
-  case KernelKind::Prefill:
-    return "prefill";
-  }
-  llvm_unreachable("unknown kernel kind");
-}
-} // namespace
-
 KernelCache::KernelCache(ModuleOp module) {
   constexpr StringLiteral name = "kvcache_kernels";
   gpuModule = module.lookupSymbol<gpu::GPUModuleOp>(name);
@@ -69,7 +51,8 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
   // element type, the cache dims and the layouts.
   std::string readable;
   llvm::raw_string_ostream os(readable);
-  os << "kvcache_" << kindName(kind) << "_" << shape.elementType << "_d"
+  const KernelVariant &variant = variantFor(kind, shape);
+  os << "kvcache_" << variant.name << "_" << shape.elementType << "_d"
      << shape.headDim << "_p" << shape.pageSize << "_kv" << shape.numKvHeads;
   if (kind != KernelKind::Store)
     os << "_q" << shape.numQHeads << (shape.causal ? "_causal" : "");
@@ -78,7 +61,7 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
   std::string key = readable;
   llvm::raw_string_ostream keyStream(key);
   keyStream << "|" << llvm::bit_cast<uint32_t>(shape.scale) << "|"
-            << shape.blockSize << "|" << shape.tensorCores << "|"
+            << shape.blockSize << "|" << static_cast<int>(variant.engine) << "|"
             << shape.smVersion;
   for (Type type : argTypes)
     keyStream << "|" << type;
@@ -94,23 +77,7 @@ gpu::GPUFuncOp KernelCache::get(KernelKind kind, const KernelShape &shape,
   OpBuilder b(gpuModule.getBodyRegion());
   b.setInsertionPointToEnd(gpuModule.getBody());
   Location loc = gpuModule.getLoc();
-  gpu::GPUFuncOp kernel;
-  switch (kind) {
-  case KernelKind::Store:
-    kernel = buildStoreKernel(b, loc, name, argTypes, shape);
-    break;
-  case KernelKind::Decode:
-  case KernelKind::DecodeMultiToken:
-    kernel = buildDecodeKernel(b, loc, name, argTypes, shape,
-                               kind == KernelKind::DecodeMultiToken);
-    break;
-  case KernelKind::Combine:
-    kernel = buildCombineKernel(b, loc, name, argTypes, shape);
-    break;
-  case KernelKind::Prefill:
-    kernel = buildPrefillKernel(b, loc, name, argTypes, shape);
-    break;
-  }
+  gpu::GPUFuncOp kernel = variant.build(b, loc, name, argTypes, shape);
   kernels[key] = kernel;
   return kernel;
 }

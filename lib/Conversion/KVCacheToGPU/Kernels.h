@@ -36,7 +36,7 @@ struct KernelShape {
   bool causal = false;
   /// Threads per CTA.
   int64_t blockSize = 128;
-  /// Whether decode may use tensor cores (decodeUsesTensorCores).
+  /// Whether decode may use tensor cores (Variants.cpp).
   bool tensorCores = true;
   /// Whether kernels check page ids against total_num_pages (Kernels.h's
   /// fault_word); off only to measure what the checks cost.
@@ -142,14 +142,14 @@ inline int64_t combineWarpsPerBlock(const KernelShape &shape) {
 /// this way, up to a CTA's.
 int64_t combinePartitionsPerWarp(const KernelShape &shape);
 
-/// Whether the decode kernels of `shape` run on tensor cores
-/// (DecodeMmaKernel.cpp): 16-bit caches with head_dim 64 or 128, unless
-/// turned off; the others use CUDA cores (DecodeKernel.cpp).
-bool decodeUsesTensorCores(const KernelShape &shape);
-
-/// CTAs per SM the one-token decode kernel is built to fit (ptxas is asked
-/// for it); the split rule fills the GPU with this many.
+/// CTAs per SM the decode kernels on CUDA cores are built for: asked of
+/// ptxas when the rows' state fits (DecodeKernel.cpp), and what the split
+/// rule fills the GPU with.
 int64_t decodeBlocksPerSM(const KernelShape &shape);
+/// The same for the tensor-core decode kernels, one-token and multi-token
+/// (DecodeMmaKernel.cpp); ptxas is always asked for it.
+int64_t decodeMmaBlocksPerSM(const KernelShape &shape);
+int64_t decodeMultiMmaBlocksPerSM(const KernelShape &shape);
 
 /// Query rows (token × group member) one prefill CTA owns.
 int64_t prefillRowsPerBlock(const KernelShape &shape);
@@ -169,15 +169,15 @@ mlir::gpu::GPUFuncOp buildStoreKernel(mlir::OpBuilder &b, mlir::Location loc,
                                       llvm::StringRef name,
                                       mlir::TypeRange argTypes,
                                       const KernelShape &shape);
-/// `multiToken`: the variant for queries of 2 .. kMaxDecodeQueryLength
-/// tokens (any length works; one-token queries are the fast path).
+/// The decode kernel on CUDA cores. `multiToken`: the build for queries of
+/// 2 .. kMaxDecodeQueryLength tokens (any length works; one-token queries
+/// are the fast path). Variants.cpp says which build serves which shape.
 mlir::gpu::GPUFuncOp buildDecodeKernel(mlir::OpBuilder &b, mlir::Location loc,
                                        llvm::StringRef name,
                                        mlir::TypeRange argTypes,
                                        const KernelShape &shape,
                                        bool multiToken);
-/// The tensor-core build of buildDecodeKernel, for shapes where
-/// decodeUsesTensorCores holds.
+/// The decode kernel on tensor cores, for the shapes Variants.cpp gives it.
 mlir::gpu::GPUFuncOp
 buildDecodeMmaKernel(mlir::OpBuilder &b, mlir::Location loc,
                      llvm::StringRef name, mlir::TypeRange argTypes,

@@ -10,6 +10,7 @@
 #define KVCACHE_LIB_CONVERSION_KVCACHETOGPU_LOWERING_H
 
 #include "Kernels.h"
+#include "Variants.h"
 
 #include "kvcache/Dialect/KVCache/IR/KVCache.h"
 
@@ -18,8 +19,6 @@
 #include "llvm/ADT/StringMap.h"
 
 namespace kvcache::gpukernels {
-
-enum class KernelKind { Store, Decode, DecodeMultiToken, Combine, Prefill };
 
 /// The kernels of `gpu.module @kvcache_kernels`, created on first use: ops
 /// with the same specialisation (kind, shape, scale, mask, argument types)

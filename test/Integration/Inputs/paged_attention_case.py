@@ -359,7 +359,7 @@ def slot_of(inputs, b, pos, page_size):
 
 
 def uses_tensor_cores(a):
-    """convert-kvcache-to-gpu's decodeUsesTensorCores."""
+    """convert-kvcache-to-gpu's decodeOnTensorCores (KVCacheToGPU/Variants.cpp)."""
     return (a.target != "cpu" and a.tensor_cores == "on"
             and a.dtype in ("bf16", "f16") and a.head_dim in (64, 128))
 
