@@ -36,6 +36,7 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "OnlineSoftmax.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -193,7 +194,7 @@ Sums HeadMerge::accumulate(ArrayRef<SmallVector<Value>> loaded, Value max,
                            ValueRange sums) {
   Sums result(sums);
   for (ArrayRef<Value> partition : loaded) {
-    Value weight = e.exp2(e.subF(partition[0], max));
+    Value weight = softmax::weight(e, partition[0], max);
     result[0] = e.addF(result[0], weight);
     Value splat = e.splat(shape.f32VectorType(), weight);
     for (size_t t = 1; t < result.size(); ++t)
@@ -324,8 +325,7 @@ void HeadMerge::emit() {
   Value total = sums[0];
   Value inverse =
       e.splat(shape.f32VectorType(),
-              e.select(e.cmpF(arith::CmpFPredicate::OGT, total, e.f32(0.0f)),
-                       e.divF(e.f32(1.0f), total), e.f32(0.0f)));
+              softmax::inverseSum(e, total, softmax::nonEmpty(e, total)));
   Value stores = e.andI(
       active, e.andI(e.ult(qHead, numQHeads),
                      e.cmp(arith::CmpIPredicate::eq, member, e.index(0))));

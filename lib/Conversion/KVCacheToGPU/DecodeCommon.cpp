@@ -163,7 +163,7 @@ void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,
         Value sum = e.f32(0.0f);
         Value acc = e.zeros(shape.f32VectorType());
         for (int64_t w = 0; w < frame.warps; ++w) {
-          Value weight = e.exp2(e.subF(maxes[w], max));
+          Value weight = softmax::weight(e, maxes[w], max);
           sum = e.fma(sums[w], weight, sum);
           Value partial = e.loadVector(
               shape.f32VectorType(), frame.warpAcc,
@@ -173,9 +173,8 @@ void kvcache::gpukernels::finishChunk(Emitter &e, const DecodeFrame &frame,
         }
         // A row with no key in this split (causal limit, or a split past
         // the request's keys) has sum 0: output 0, log-sum-exp -inf.
-        Value nonEmpty = e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0));
-        Value inverse =
-            e.select(nonEmpty, e.divF(e.f32(1.0f), sum), e.f32(0.0f));
+        Value nonEmpty = softmax::nonEmpty(e, sum);
+        Value inverse = softmax::inverseSum(e, sum, nonEmpty);
         Value normalised = e.mulF(acc, e.splat(shape.f32VectorType(), inverse));
         Value flat = e.add(chunkStart, r);
         e.ifThen(e.ult(flat, frame.numRows), [&] {

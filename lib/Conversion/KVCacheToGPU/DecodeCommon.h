@@ -16,13 +16,13 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "OnlineSoftmax.h"
 #include "PagedCache.h"
 
 namespace kvcache::gpukernels {
 
-/// Initial running max: finite, so exp2(max - newMax) never sees -inf - -inf.
-inline constexpr float kNoScore = -1.0e30f;
-inline constexpr float kLog2E = 1.4426950408889634f;
+using softmax::kLog2E;
+using softmax::kNoScore;
 
 /// A decode CTA's values, set up by beginDecodeKernel.
 struct DecodeFrame {

@@ -49,10 +49,6 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-/// computeStepScatter keeps a row's reference max until a score exceeds it
-/// by more than this (log2 units): probabilities stay below 2^8.
-constexpr float kLazyRescale = 8.0f;
-
 /// The thread mapping, derived from the shape.
 struct DecodeConfig {
   int64_t threadsPerKey = 1;
@@ -394,13 +390,13 @@ RowState DecodeKernelBuilder::computeStep(Value firstKey, Value windowEnd,
     Value newMax = state.max[r];
     for (Value score : scores)
       newMax = e.maxF(newMax, score);
-    Value alpha = e.exp2(e.subF(state.max[r], newMax));
+    Value alpha = softmax::weight(e, state.max[r], newMax);
     Value sum = e.mulF(state.sum[r], alpha);
     SmallVector<Value> acc;
     for (Value vector : state.acc[r])
       acc.push_back(e.mulF(vector, e.splat(shape.f32VectorType(), alpha)));
     for (int64_t u = 0; u < config.unroll; ++u) {
-      Value p = e.exp2(e.subF(scores[u], newMax));
+      Value p = softmax::weight(e, scores[u], newMax);
       sum = e.addF(sum, p);
       Value pVector = e.splat(shape.f32VectorType(), p);
       for (int64_t w = 0; w < config.vectorsPerThread; ++w)
@@ -458,8 +454,7 @@ RowState DecodeKernelBuilder::computeStepScatter(
     Value rowMax =
         r == 0 ? stepMax : e.shuffleXor(stepMax, r << config.rowShift);
     newMax.push_back(e.maxF(state.max[r], rowMax));
-    Value rowGrows = e.cmpF(arith::CmpFPredicate::OGT, newMax.back(),
-                            e.addF(state.max[r], e.f32(kLazyRescale)));
+    Value rowGrows = softmax::exceedsLazyBound(e, newMax.back(), state.max[r]);
     grows = grows ? e.orI(grows, rowGrows) : rowGrows;
   }
   // Rescale every row to its new max when one row's grows past the
@@ -471,7 +466,7 @@ RowState DecodeKernelBuilder::computeStepScatter(
           [&] {
             RowState next = state;
             for (int64_t r = 0; r < rows; ++r) {
-              Value alpha = e.exp2(e.subF(state.max[r], newMax[r]));
+              Value alpha = softmax::weight(e, state.max[r], newMax[r]);
               Value alphaVector = e.splat(shape.f32VectorType(), alpha);
               next.max[r] = newMax[r];
               next.sum[r] = e.mulF(state.sum[r], alpha);
@@ -485,7 +480,7 @@ RowState DecodeKernelBuilder::computeStepScatter(
 
   // The lane's probability, then slot (r, u)'s from the lane whose
   // permutation differs by (r, u).
-  Value p = e.exp2(e.subF(score, state.max[0]));
+  Value p = softmax::weight(e, score, state.max[0]);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t u = 0; u < keys; ++u) {
       int64_t mask = (r << config.rowShift) | (u << config.keyShift);
@@ -506,8 +501,8 @@ RowState DecodeKernelBuilder::mergeWarpLanes(RowState state) {
       Value otherMax = e.shuffleXor(state.max[r], offset);
       Value otherSum = e.shuffleXor(state.sum[r], offset);
       Value newMax = e.maxF(state.max[r], otherMax);
-      Value mine = e.exp2(e.subF(state.max[r], newMax));
-      Value theirs = e.exp2(e.subF(otherMax, newMax));
+      Value mine = softmax::weight(e, state.max[r], newMax);
+      Value theirs = softmax::weight(e, otherMax, newMax);
       state.sum[r] = e.fma(state.sum[r], mine, e.mulF(otherSum, theirs));
       state.max[r] = newMax;
       Value mineVector = e.splat(shape.f32VectorType(), mine);

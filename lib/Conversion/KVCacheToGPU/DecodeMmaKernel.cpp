@@ -65,8 +65,6 @@ namespace {
 constexpr int64_t kTileKeys = 16;
 /// Query rows per half: the N of the P·V product.
 constexpr int64_t kHalfRows = 8;
-/// Log2 units a row's max may grow before the warp rescales.
-constexpr float kLazyRescale = 8.0f;
 
 /// The online-softmax state of a lane: per half h, row h·8 + g's max and
 /// partial sum, and the Oᵀ accumulators acc[h][m][0..3] of the M tiles.
@@ -377,8 +375,7 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
     const auto &row = scores[h];
     Value tileMax = e.maxF(e.maxF(row[0], row[1]), e.maxF(row[2], row[3]));
     newMax.push_back(e.maxF(state.max[h], e.groupMax(tileMax, 4)));
-    Value rowGrows = e.cmpF(arith::CmpFPredicate::OGT, newMax[h],
-                            e.addF(state.max[h], e.f32(kLazyRescale)));
+    Value rowGrows = softmax::exceedsLazyBound(e, newMax[h], state.max[h]);
     grows = grows ? e.orI(grows, rowGrows) : rowGrows;
   }
   // Any row of the warp: the four lanes of a row agree.
@@ -392,7 +389,7 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
       [&] {
         MmaState next = state;
         for (int64_t h = 0; h < halves; ++h) {
-          Value alpha = e.exp2(e.subF(state.max[h], newMax[h]));
+          Value alpha = softmax::weight(e, state.max[h], newMax[h]);
           next.max[h] = newMax[h];
           next.sum[h] = e.mulF(state.sum[h], alpha);
           // The lane's accumulators are rows h·8 + 2t and + 2t+1, whose
@@ -416,7 +413,7 @@ MmaState DecodeMmaKernelBuilder::step(Value tile, bool masked, bool checkPages,
     for (int64_t j = 0; j < 2; ++j) {
       SmallVector<Value> pair;
       for (int64_t i = 0; i < 2; ++i)
-        pair.push_back(e.exp2(e.subF(scores[h][2 * j + i], state.max[h])));
+        pair.push_back(softmax::weight(e, scores[h][2 * j + i], state.max[h]));
       // One cvt.rn.bf16x2.f32 (f16x2) for the pair.
       Value packed =
           e.truncTo(shape.elementType,

@@ -14,6 +14,7 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "OnlineSoftmax.h"
 #include "PagedCache.h"
 
 #include <limits>
@@ -24,8 +25,8 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-constexpr float kLog2E = 1.4426950408889634f;
-constexpr float kNoScore = -1.0e30f;
+using softmax::kLog2E;
+using softmax::kNoScore;
 
 struct PrefillConfig {
   int64_t threadsPerRow = 1;
@@ -248,13 +249,13 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
           Value newMax = values[0];
           for (Value score : scores)
             newMax = e.maxF(newMax, score);
-          Value alpha = e.exp2(e.subF(values[0], newMax));
+          Value alpha = softmax::weight(e, values[0], newMax);
           Value sum = e.mulF(values[1], alpha);
           SmallVector<Value> acc;
           for (int64_t v = 0; v < config.vectorsPerThread; ++v)
             acc.push_back(e.mulF(values[2 + v], e.splat(f32Vector, alpha)));
           for (int64_t k = 0; k < config.tileKeys; ++k) {
-            Value p = e.exp2(e.subF(scores[k], newMax));
+            Value p = softmax::weight(e, scores[k], newMax);
             sum = e.addF(sum, p);
             Value pVector = e.splat(f32Vector, p);
             for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
@@ -273,9 +274,7 @@ kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
 
     e.ifThen(valid, [&] {
       Value sum = state[1];
-      Value inverse =
-          e.select(e.cmpF(arith::CmpFPredicate::OGT, sum, e.f32(0.0f)),
-                   e.divF(e.f32(1.0f), sum), e.f32(0.0f));
+      Value inverse = softmax::inverseSum(e, sum, softmax::nonEmpty(e, sum));
       // The value lanes: all of them, or an MLA value's first value_dim
       // (a thread's vector v is in them for some lane parts only).
       for (int64_t v = 0; v < config.vectorsPerThread; ++v) {
