@@ -197,30 +197,37 @@ std::pair<Value, Value> splitCount(Emitter &e, const LaunchOptions &options,
 
 } // namespace
 
+AttentionSpec kvcache::gpukernels::getAttentionSpec(Operation *op) {
+  AttentionSpec spec;
+  auto type = cast<InputsType>(op->getOperand(0).getType());
+  spec.elementType = type.getCacheElementType();
+  spec.headDim = type.getHeadDim();
+  spec.valueDim = spec.headDim;
+  spec.mla = type.isMLA();
+  spec.pageSize = type.getPageSize();
+  spec.numKvHeads = type.getNumKvHeads();
+  spec.numQHeads = spec.numKvHeads;
+  if (auto attention = dyn_cast<AttentionOp>(op)) {
+    spec.numQHeads = cast<ShapedType>(attention.getQ().getType()).getDimSize(1);
+    spec.scale = attention.getScaleOrDefault();
+    spec.valueDim = attention.getValueDim();
+    spec.causal = attention.getCausal();
+  }
+  return spec;
+}
+
+GpuTarget kvcache::gpukernels::getGpuTarget(const LaunchOptions &options) {
+  GpuTarget target;
+  target.smVersion = options.smVersion;
+  target.blockSize = options.blockSize;
+  target.tensorCores = options.tensorCores;
+  target.pageGuard = options.pageGuard;
+  return target;
+}
+
 KernelShape kvcache::gpukernels::getKernelShape(Operation *op,
                                                 const LaunchOptions &options) {
-  KernelShape shape;
-  Value bundle = op->getOperand(0);
-  auto type = cast<InputsType>(bundle.getType());
-  shape.elementType = type.getCacheElementType();
-  shape.headDim = type.getHeadDim();
-  shape.valueDim = shape.headDim;
-  shape.mla = type.isMLA();
-  shape.pageSize = type.getPageSize();
-  shape.numKvHeads = type.getNumKvHeads();
-  shape.numQHeads = shape.numKvHeads;
-  shape.blockSize = options.blockSize;
-  shape.tensorCores = options.tensorCores;
-  shape.pageGuard = options.pageGuard;
-  shape.smVersion = options.smVersion;
-  if (auto attention = dyn_cast<AttentionOp>(op)) {
-    shape.numQHeads =
-        cast<ShapedType>(attention.getQ().getType()).getDimSize(1);
-    shape.scale = attention.getScaleOrDefault();
-    shape.valueDim = attention.getValueDim();
-    shape.causal = attention.getCausal();
-  }
-  return shape;
+  return {getAttentionSpec(op), getGpuTarget(options)};
 }
 
 void kvcache::gpukernels::lowerStore(StoreOp op, KernelCache &kernels,

@@ -18,9 +18,10 @@ namespace kvcache::gpukernels {
 /// Queries of at most this many tokens take the decode kernel.
 inline constexpr int64_t kMaxDecodeQueryLength = 8;
 
-/// The static facts a kernel specialises on: the cache's element type and
-/// dims (from kv_blocks), the query heads, the softmax scale and the mask.
-struct KernelShape {
+/// The attention problem a kernel solves, whatever the chip: the cache's
+/// element type and dims (from kv_blocks), the value width, the query
+/// heads, the softmax scale and the mask.
+struct AttentionSpec {
   mlir::Type elementType;
   int64_t headDim = 0;
   /// Lanes of a value row, `out`'s last dim: head_dim, or on an MLA cache
@@ -34,15 +35,6 @@ struct KernelShape {
   int64_t numQHeads = 0;
   float scale = 1.0f;
   bool causal = false;
-  /// Threads per CTA.
-  int64_t blockSize = 128;
-  /// Whether decode may use tensor cores (Variants.cpp).
-  bool tensorCores = true;
-  /// Whether kernels check page ids against total_num_pages (Kernels.h's
-  /// fault_word); off only to measure what the checks cost.
-  bool pageGuard = true;
-  /// The chip's compute capability (90 for sm_90a).
-  int64_t smVersion = 90;
 
   int64_t groupSize() const { return numQHeads / numKvHeads; }
   int64_t elementBytes() const {
@@ -64,6 +56,22 @@ struct KernelShape {
         {vectorWidth()}, mlir::Float32Type::get(elementType.getContext()));
   }
 };
+
+/// What the kernels are built for and with: the chip and the pass options.
+struct GpuTarget {
+  /// The chip's compute capability (90 for sm_90a).
+  int64_t smVersion = 90;
+  /// Threads per CTA.
+  int64_t blockSize = 128;
+  /// Whether decode may use tensor cores (Variants.cpp).
+  bool tensorCores = true;
+  /// Whether kernels check page ids against total_num_pages (Kernels.h's
+  /// fault_word); off only to measure what the checks cost.
+  bool pageGuard = true;
+};
+
+/// The static facts a kernel specialises on: the problem and the target.
+struct KernelShape : AttentionSpec, GpuTarget {};
 
 // Kernels that read lookup_table take `fault_word`, the runtime's fault word
 // as a memref<1xi64> (include/kvcache/ABI/RuntimeHooks.h): a page id at or

@@ -57,7 +57,11 @@ struct RuntimeHooks {
   mlir::func::FuncOp raise;
 };
 
-/// The specialisation of `op`'s kernels.
+/// The attention problem of `op` (a kvcache.store or kvcache.attention).
+AttentionSpec getAttentionSpec(mlir::Operation *op);
+/// The target the pass options describe.
+GpuTarget getGpuTarget(const LaunchOptions &options);
+/// The specialisation of `op`'s kernels: its problem on that target.
 KernelShape getKernelShape(mlir::Operation *op, const LaunchOptions &options);
 
 /// Replaces `op` by host code that launches the store kernel.
