@@ -79,9 +79,8 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
                                    const KernelShape &shape, Value keyEnd,
                                    ValueRange state, WindowBody body) {
   const PagedCache &cache = frame.cache;
-  Value pageSize = e.index(shape.pageSize);
   Value firstPage = cache.pageIndex(frame.splitBegin);
-  Value endPage = e.ceilDivU(keyEnd, pageSize);
+  Value endPage = cache.pagesFor(keyEnd);
   Value windowPages = e.index(shape.blockSize);
   Value falseValue =
       arith::ConstantOp::create(e.b, e.loc, e.b.getBoolAttr(false));
@@ -106,7 +105,7 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
               [&]() -> SmallVector<Value> { return {falseValue}; })[0];
           e.ifThen(offPool, [&] {
             // The first key of the page this CTA reads.
-            Value position = e.maxU(frame.splitBegin, e.mul(column, pageSize));
+            Value position = e.maxU(frame.splitBegin, cache.firstKey(column));
             e.recordPageFault(frame.arg(kDecodeFaultWord), frame.request,
                               position);
           });
@@ -120,9 +119,9 @@ kvcache::gpukernels::streamWindows(Emitter &e, const DecodeFrame &frame,
           });
           e.barrier();
         }
-        Value windowBegin = e.maxU(frame.splitBegin, e.mul(window, pageSize));
+        Value windowBegin = e.maxU(frame.splitBegin, cache.firstKey(window));
         Value windowEnd =
-            e.minU(keyEnd, e.mul(e.add(window, windowPages), pageSize));
+            e.minU(keyEnd, cache.firstKey(e.add(window, windowPages)));
         SmallVector<Value> result =
             body(window, windowBegin, windowEnd, windowOffPool, values);
         // The next window overwrites the ids this one reads.

@@ -16,6 +16,14 @@ Value PagedCache::slot(Value position) const {
   return e->remU(position, e->index(shape->pageSize));
 }
 
+Value PagedCache::pagesFor(Value keyEnd) const {
+  return e->ceilDivU(keyEnd, e->index(shape->pageSize));
+}
+
+Value PagedCache::firstKey(Value page) const {
+  return e->mul(page, e->index(shape->pageSize));
+}
+
 Value PagedCache::pageId(Value request, Value index) const {
   return e->loadUnsigned(lookupTable, {request, index});
 }

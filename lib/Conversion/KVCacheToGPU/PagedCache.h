@@ -37,6 +37,10 @@ public:
   /// The page index and slot of key `position` of a request.
   Value pageIndex(Value position) const;
   Value slot(Value position) const;
+  /// The pages that hold keys [0, `keyEnd`): ceil(keyEnd / page_size).
+  Value pagesFor(Value keyEnd) const;
+  /// The first key of page index `page`.
+  Value firstKey(Value page) const;
   /// Page `index` of `request`'s table row, as an index (unsigned).
   Value pageId(Value request, Value index) const;
   /// The same entry as the i32 it is stored as.
