@@ -37,6 +37,7 @@
 #include "Emitter.h"
 #include "Kernels.h"
 #include "OnlineSoftmax.h"
+#include "Plan.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -48,35 +49,11 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-/// f32 partials a lane keeps in flight per step: 64 registers, which keeps
-/// the kernel spill-free next to the rest of its state.
-constexpr int64_t kPartialFloatsInFlight = 64;
 /// Partitions whose log-sum-exps each warp loads without a loop for the max
 /// (two per lane); the split rule launches at most this many by default.
 constexpr int64_t kMaxUnrolled = 64;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-/// How the lanes of a warp share the (partition, unit) pairs of one head.
-struct CombineConfig {
-  /// Output vectors (16 bytes of the element type) per value row.
-  int64_t units;
-  /// Lane groups of a warp that take alternate partitions: 32 / units when
-  /// that divides, else 1.
-  int64_t partitionLanes;
-  /// Units each lane accumulates (more than one when units > 32).
-  int64_t unitsPerLane;
-  /// Partitions a lane loads per step, all in flight together.
-  int64_t loadsPerStep;
-
-  explicit CombineConfig(const KernelShape &shape) {
-    units = shape.valueVectorsPerRow();
-    partitionLanes = units <= 32 && 32 % units == 0 ? 32 / units : 1;
-    unitsPerLane = partitionLanes > 1 ? 1 : llvm::divideCeil(units, 32);
-    loadsPerStep = std::clamp<int64_t>(
-        kPartialFloatsInFlight / (unitsPerLane * shape.vectorWidth()), 1, 8);
-  }
-};
 
 /// A lane's running sums: Σ w_s, then Σ w_s · o_s per unit.
 using Sums = SmallVector<Value>;
@@ -85,7 +62,7 @@ using Sums = SmallVector<Value>;
 struct HeadMerge {
   Emitter &e;
   const KernelShape &shape;
-  CombineConfig config;
+  CombinePlan config;
   gpu::GPUFuncOp kernel;
   Value lane, warp, row, qHead;
   /// The warps sharing the head, and this warp's place among them.
@@ -134,7 +111,7 @@ struct HeadMerge {
 
 HeadMerge::HeadMerge(Emitter &e, const KernelShape &shape,
                      gpu::GPUFuncOp kernel)
-    : e(e), shape(shape), config(shape), kernel(kernel) {
+    : e(e), shape(shape), config(planCombine(shape)), kernel(kernel) {
   Value warpSize = e.index(32);
   lane = e.remU(e.threadId(), warpSize);
   warp = e.divU(e.threadId(), warpSize);
@@ -339,12 +316,6 @@ void HeadMerge::emit() {
 }
 
 } // namespace
-
-int64_t
-kvcache::gpukernels::combinePartitionsPerWarp(const KernelShape &shape) {
-  CombineConfig config(shape);
-  return config.partitionLanes * config.loadsPerStep;
-}
 
 gpu::GPUFuncOp
 kvcache::gpukernels::buildCombineKernel(OpBuilder &b, Location loc,

@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DecodeCommon.h"
+#include "Plan.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -48,56 +49,6 @@ using namespace kvcache;
 using namespace kvcache::gpukernels;
 
 namespace {
-
-/// The thread mapping, derived from the shape.
-struct DecodeConfig {
-  int64_t threadsPerKey = 1;
-  int64_t vectorsPerThread = 1;
-  int64_t keysPerStep = 1;
-  int64_t warps = 1;
-  /// Query rows per chunk (held in registers) and keys per thread per step.
-  int64_t rowsPerChunk = 1;
-  int64_t unroll = 2;
-  /// CTAs per SM to ask ptxas for (0: let it choose).
-  int64_t minBlocksPerSM = 0;
-  /// The reduce-scatter step (see the file comment): lane bits at and above
-  /// `rowShift` of a key's lanes permute rows, those from `keyShift` up to
-  /// it keys.
-  bool scatter = false;
-  int64_t rowShift = 0, keyShift = 0;
-
-  DecodeConfig(const KernelShape &shape, bool multiToken) {
-    int64_t vectors = shape.vectorsPerRow();
-    while (threadsPerKey < 32 && vectors % (threadsPerKey * 2) == 0)
-      threadsPerKey *= 2;
-    vectorsPerThread = vectors / threadsPerKey;
-    warps = shape.blockSize / 32;
-    keysPerStep = warps * (32 / threadsPerKey);
-    // A row costs 2 · lanesPerThread registers (q and the accumulator);
-    // eight rows of eight lanes is what fits without spilling. A one-token
-    // query has exactly `group` rows: chunks of that size waste no lanes.
-    int64_t lanesPerThread = vectorsPerThread * shape.vectorWidth();
-    int64_t maxRows = std::clamp<int64_t>(64 / lanesPerThread, 1, 8);
-    rowsPerChunk = multiToken ? maxRows : std::min(shape.groupSize(), maxRows);
-    // Two keys per step keep more loads in flight, unless the rows already
-    // fill the registers.
-    unroll = rowsPerChunk * lanesPerThread >= 64 ? 1 : 2;
-    // Decode is bound by memory latency: more resident warps keep more
-    // loads in flight. When the rows' state is small, ask for 128 registers
-    // per thread (four 128-thread CTAs per SM) instead of the ~170 ptxas
-    // takes on its own; larger states would spill.
-    if (rowsPerChunk * (2 * lanesPerThread + 2) <= 72)
-      minBlocksPerSM = decodeBlocksPerSM(shape);
-    int64_t values = rowsPerChunk * unroll;
-    scatter = llvm::isPowerOf2_64(rowsPerChunk) &&
-              llvm::isPowerOf2_64(unroll) && values <= threadsPerKey;
-    if (scatter) {
-      int64_t laneBits = llvm::Log2_64(threadsPerKey);
-      rowShift = laneBits - llvm::Log2_64(rowsPerChunk);
-      keyShift = laneBits - llvm::Log2_64(values);
-    }
-  }
-};
 
 /// One thread's online-softmax state for `rows` rows.
 struct RowState {
@@ -137,7 +88,7 @@ class DecodeKernelBuilder {
 public:
   DecodeKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape,
                       bool multiToken)
-      : e(b, loc), shape(shape), config(shape, multiToken) {}
+      : e(b, loc), shape(shape), config(planDecode(shape, multiToken)) {}
 
   gpu::GPUFuncOp build(StringRef name, TypeRange argTypes);
 
@@ -182,7 +133,7 @@ private:
 
   Emitter e;
   const KernelShape &shape;
-  DecodeConfig config;
+  DecodePlan config;
   DecodeFrame frame;
 
   Value arg(DecodeArg which) { return frame.arg(which); }
@@ -546,9 +497,4 @@ gpu::GPUFuncOp kvcache::gpukernels::buildDecodeKernel(
     OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,
     const KernelShape &shape, bool multiToken) {
   return DecodeKernelBuilder(b, loc, shape, multiToken).build(name, argTypes);
-}
-
-int64_t kvcache::gpukernels::decodeBlocksPerSM(const KernelShape &shape) {
-  // Four 128-thread CTAs: 128 registers per thread.
-  return std::max<int64_t>(1, 4 * 128 / shape.blockSize);
 }

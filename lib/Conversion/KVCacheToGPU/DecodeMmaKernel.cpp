@@ -50,6 +50,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DecodeCommon.h"
+#include "Plan.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -61,10 +62,10 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-/// Keys per warp step (the mma's K for P·V, two N tiles for Q·Kᵀ).
-constexpr int64_t kTileKeys = 16;
-/// Query rows per half: the N of the P·V product.
-constexpr int64_t kHalfRows = 8;
+/// Keys per warp step (the mma's K for P·V, two N tiles for Q·Kᵀ) and query
+/// rows per half (the N of the P·V product), as the plan counts them.
+constexpr int64_t kTileKeys = kMmaTileKeys;
+constexpr int64_t kHalfRows = kMmaHalfRows;
 
 /// The online-softmax state of a lane: per half h, row h·8 + g's max and
 /// partial sum, and the Oᵀ accumulators acc[h][m][0..3] of the M tiles.
@@ -94,29 +95,14 @@ struct MmaState {
   }
 };
 
-/// CTAs per SM a kernel holding `halves` halves of rows is built for: 16
-/// keys of K and V per lane in flight take 64 registers, the accumulators
-/// of a half 32 and q 16; three CTAs (168 registers) fit one half on sm_90,
-/// while sm_80's ptxas spills there and gets two, as do two halves (twice
-/// the accumulators). Either keeps 32+ KiB of K/V loads in flight per SM.
-int64_t blocksPerSM(const KernelShape &shape, int64_t halves) {
-  int64_t ctas = shape.smVersion >= 90 && halves == 1 ? 3 : 2;
-  return std::max<int64_t>(1, ctas * 128 / shape.blockSize);
-}
-
-/// Query rows a one-token chunk holds: the GQA group, up to two halves.
-int64_t oneTokenRows(const KernelShape &shape) {
-  return std::min(shape.groupSize(), 2 * kHalfRows);
-}
-
 class DecodeMmaKernelBuilder {
 public:
   DecodeMmaKernelBuilder(OpBuilder &b, Location loc, const KernelShape &shape,
                          bool multiToken)
       : e(b, loc), shape(shape), multiToken(multiToken),
-        rows(multiToken ? 2 * kHalfRows : oneTokenRows(shape)),
-        halves(llvm::divideCeil(rows, kHalfRows)), kWords(shape.headDim / 32),
-        vChunks(shape.headDim / 64), mTiles(shape.headDim / 16) {}
+        plan(planDecodeMma(shape, multiToken)), rows(plan.rows),
+        halves(plan.halves), kWords(plan.kWords), vChunks(plan.vChunks),
+        mTiles(plan.mTiles) {}
 
   gpu::GPUFuncOp build(StringRef name, TypeRange argTypes);
 
@@ -144,11 +130,10 @@ private:
   Emitter e;
   const KernelShape &shape;
   bool multiToken;
-  /// Query rows per chunk, in halves of kHalfRows.
-  int64_t rows, halves;
-  /// 16-byte K vectors per lane per key, V vectors per lane per key, and
-  /// M tiles (16 dims each) of Oᵀ.
-  int64_t kWords, vChunks, mTiles;
+  DecodeMmaPlan plan;
+  /// The plan's figures, as the builder uses them (Plan.h says what each
+  /// is).
+  int64_t rows, halves, kWords, vChunks, mTiles;
   DecodeFrame frame;
   Value g, t;
   /// The chunk's q fragments: qLo[h][s], qHi[h][s] for k step s, rows
@@ -159,8 +144,7 @@ private:
 gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
                                              TypeRange argTypes) {
   return beginDecodeKernel(
-             e, name, argTypes, shape, rows, blocksPerSM(shape, halves),
-             kTileKeys,
+             e, name, argTypes, shape, rows, plan.blocksPerSM, kTileKeys,
              [&](DecodeFrame &begun) {
                frame = begun;
                g = e.divU(frame.lane, e.index(4));
@@ -482,15 +466,6 @@ void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
 }
 
 } // namespace
-
-int64_t kvcache::gpukernels::decodeMmaBlocksPerSM(const KernelShape &shape) {
-  return blocksPerSM(shape, llvm::divideCeil(oneTokenRows(shape), kHalfRows));
-}
-
-int64_t
-kvcache::gpukernels::decodeMultiMmaBlocksPerSM(const KernelShape &shape) {
-  return blocksPerSM(shape, 2);
-}
 
 gpu::GPUFuncOp kvcache::gpukernels::buildDecodeMmaKernel(
     OpBuilder &b, Location loc, StringRef name, TypeRange argTypes,

@@ -16,6 +16,7 @@
 #include "Kernels.h"
 #include "OnlineSoftmax.h"
 #include "PagedCache.h"
+#include "Plan.h"
 
 #include <limits>
 
@@ -23,47 +24,14 @@ using namespace mlir;
 using namespace kvcache;
 using namespace kvcache::gpukernels;
 
-namespace {
-
 using softmax::kLog2E;
 using softmax::kNoScore;
-
-struct PrefillConfig {
-  int64_t threadsPerRow = 1;
-  int64_t vectorsPerThread = 1;
-  int64_t rowsPerBlock = 1;
-  int64_t tileKeys = 1;
-
-  explicit PrefillConfig(const KernelShape &shape) {
-    int64_t vectors = shape.vectorsPerRow();
-    // About 32 lanes of q and accumulator per thread: enough work per
-    // shuffle, few enough registers.
-    int64_t maxVectorsPerThread =
-        std::max<int64_t>(1, 32 / shape.vectorWidth());
-    while (threadsPerRow < 32 && vectors % (threadsPerRow * 2) == 0 &&
-           vectors / threadsPerRow > maxVectorsPerThread)
-      threadsPerRow *= 2;
-    vectorsPerThread = vectors / threadsPerRow;
-    rowsPerBlock = shape.blockSize / threadsPerRow;
-    // K and V tiles of at most 16 KiB each (static workgroup memory stays
-    // under 48 KiB), at most 32 keys (their scores live in registers).
-    int64_t keyBytes = shape.headDim * shape.elementBytes();
-    while (tileKeys < 32 && 2 * tileKeys * keyBytes <= 16384)
-      tileKeys *= 2;
-  }
-};
-
-} // namespace
-
-int64_t kvcache::gpukernels::prefillRowsPerBlock(const KernelShape &shape) {
-  return PrefillConfig(shape).rowsPerBlock;
-}
 
 gpu::GPUFuncOp
 kvcache::gpukernels::buildPrefillKernel(OpBuilder &b, Location loc,
                                         StringRef name, TypeRange argTypes,
                                         const KernelShape &shape) {
-  PrefillConfig config(shape);
+  PrefillPlan config = planPrefill(shape);
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto tileType = MemRefType::get({config.tileKeys * shape.headDim},
