@@ -2,6 +2,7 @@
 
 #include "SimThreads.h"
 
+#include "kvcache/ABI/MmaFragments.h"
 #include "kvcache/ABI/SimKernelABI.h"
 
 #include <algorithm>
@@ -257,57 +258,49 @@ float f16Value(uint16_t bits) {
   return value;
 }
 
-/// D = A * B + C from the warp's fragments of mma.sync.m16n8k16 with A
-/// row-major and B column-major (PTX ISA, "Matrix Fragments for
-/// mma.m16n8k16" with 16-bit floating point): lane l holds, with
-/// g = l / 4 and t = l % 4,
-///   A: reg 0 = (g, 2t..2t+1), reg 1 = (g+8, 2t..2t+1),
-///      reg 2 = (g, 2t+8..2t+9), reg 3 = (g+8, 2t+8..2t+9);
-///   B: reg 0 = (2t..2t+1, g), reg 1 = (2t+8..2t+9, g);
-///   C, D: 0, 1 = (g, 2t..2t+1), 2, 3 = (g+8, 2t..2t+1);
-/// a 32-bit register the lower-indexed element in its low half. Products
-/// of 16-bit floats are exact in f32; they are summed in f32 with k
-/// ascending, then C is added.
+/// D = A * B + C from the warp's fragments of mma.sync.m16n8k16, laid out
+/// as kvcache/ABI/MmaFragments.h defines (A row-major, B column-major,
+/// 16-bit floats packed two per register, the lower-indexed element in the
+/// low half). Products of 16-bit floats are exact in f32; they are summed
+/// in f32 with k ascending, then C is added.
 void multiplyM16N8K16(Warp &warp) {
+  using namespace kvcache::mma;
   float (*value)(uint16_t) =
       warp.mmaType == static_cast<int32_t>(sim::MmaType::BF16) ? bf16Value
                                                                : f16Value;
-  float a[16][16], b[16][8], c[16][8];
-  auto unpack = [&](uint32_t word, float &low, float &high) {
-    low = value(static_cast<uint16_t>(word));
-    high = value(static_cast<uint16_t>(word >> 16));
-  };
+  float a[kM][kK], b[kK][kN], c[kM][kN];
   for (unsigned lane = 0; lane < sim::kWarpSize; ++lane) {
-    unsigned g = lane / 4, t = lane % 4;
-    const uint32_t *fa = warp.mmaA[lane];
-    unpack(fa[0], a[g][2 * t], a[g][2 * t + 1]);
-    unpack(fa[1], a[g + 8][2 * t], a[g + 8][2 * t + 1]);
-    unpack(fa[2], a[g][2 * t + 8], a[g][2 * t + 9]);
-    unpack(fa[3], a[g + 8][2 * t + 8], a[g + 8][2 * t + 9]);
-    unpack(warp.mmaB[lane][0], b[2 * t][g], b[2 * t + 1][g]);
-    unpack(warp.mmaB[lane][1], b[2 * t + 8][g], b[2 * t + 9][g]);
-    const float *fc = warp.mmaC[lane];
-    c[g][2 * t] = fc[0];
-    c[g][2 * t + 1] = fc[1];
-    c[g + 8][2 * t] = fc[2];
-    c[g + 8][2 * t + 1] = fc[3];
+    for (unsigned half = 0; half < 2; ++half) {
+      auto element = [&](uint32_t word) {
+        return value(static_cast<uint16_t>(word >> (16 * half)));
+      };
+      for (unsigned reg = 0; reg < kARegisters; ++reg) {
+        Element at = aElement(lane, reg, half);
+        a[at.row][at.col] = element(warp.mmaA[lane][reg]);
+      }
+      for (unsigned reg = 0; reg < kBRegisters; ++reg) {
+        Element at = bElement(lane, reg, half);
+        b[at.row][at.col] = element(warp.mmaB[lane][reg]);
+      }
+    }
+    for (unsigned reg = 0; reg < kCRegisters; ++reg) {
+      Element at = cElement(lane, reg);
+      c[at.row][at.col] = warp.mmaC[lane][reg];
+    }
   }
-  float d[16][8];
-  for (int i = 0; i < 16; ++i)
-    for (int j = 0; j < 8; ++j) {
+  float d[kM][kN];
+  for (unsigned i = 0; i < kM; ++i)
+    for (unsigned j = 0; j < kN; ++j) {
       float sum = 0.0f;
-      for (int k = 0; k < 16; ++k)
+      for (unsigned k = 0; k < kK; ++k)
         sum += a[i][k] * b[k][j];
       d[i][j] = sum + c[i][j];
     }
-  for (unsigned lane = 0; lane < sim::kWarpSize; ++lane) {
-    unsigned g = lane / 4, t = lane % 4;
-    float *fd = warp.mmaD[lane];
-    fd[0] = d[g][2 * t];
-    fd[1] = d[g][2 * t + 1];
-    fd[2] = d[g + 8][2 * t];
-    fd[3] = d[g + 8][2 * t + 1];
-  }
+  for (unsigned lane = 0; lane < sim::kWarpSize; ++lane)
+    for (unsigned reg = 0; reg < kCRegisters; ++reg) {
+      Element at = cElement(lane, reg);
+      warp.mmaD[lane][reg] = d[at.row][at.col];
+    }
 }
 
 const char *mmaTypeName(int32_t type) {

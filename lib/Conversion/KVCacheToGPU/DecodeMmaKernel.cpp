@@ -52,6 +52,8 @@
 #include "DecodeCommon.h"
 #include "Plan.h"
 
+#include "kvcache/ABI/MmaFragments.h"
+
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
@@ -66,6 +68,43 @@ namespace {
 /// rows per half (the N of the P·V product), as the plan counts them.
 constexpr int64_t kTileKeys = kMmaTileKeys;
 constexpr int64_t kHalfRows = kMmaHalfRows;
+
+/// The placement the file comment describes, checked against the fragment
+/// table (kvcache/ABI/MmaFragments.h) for every lane (g, t) of a warp:
+/// - S = Q Kᵀ: q's A fragment holds rows g and g + 8; the B fragment is key
+///   g of the N tile; S (C) holds rows g, g + 8 of keys 2t, 2t + 1.
+/// - Oᵀ = Vᵀ Pᵀ: the B fragment of N tile j (query row g, keys 8j + 2t,
+///   + 1) is exactly S's tile j of row g, so P never moves between lanes;
+///   Vᵀ's A fragment holds keys 2t, 2t + 1 (registers 0, 1) and 2t + 8,
+///   2t + 9 (2, 3) of dims g and g + 8; Oᵀ (D) holds dims g, g + 8 of query
+///   rows 2t, 2t + 1.
+constexpr bool fragmentsAsBuilt() {
+  using namespace kvcache::mma;
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    unsigned g = lane / 4, t = lane % 4;
+    for (unsigned reg = 0; reg < kARegisters; ++reg)
+      for (unsigned half = 0; half < 2; ++half) {
+        Element a = aElement(lane, reg, half);
+        if (a.row != g + 8 * (reg % 2) || a.col != 2 * t + half + 8 * (reg / 2))
+          return false;
+      }
+    for (unsigned j = 0; j < kBRegisters; ++j)
+      for (unsigned half = 0; half < 2; ++half) {
+        Element b = bElement(lane, j, half), s = cElement(lane, half);
+        if (b.col != g || s.row != g || b.row != 8 * j + s.col)
+          return false;
+      }
+    for (unsigned reg = 0; reg < kCRegisters; ++reg) {
+      Element c = cElement(lane, reg);
+      if (c.row != g + 8 * (reg / 2) || c.col != 2 * t + reg % 2)
+        return false;
+    }
+  }
+  return true;
+}
+static_assert(fragmentsAsBuilt(),
+              "DecodeMmaKernel.cpp's fragment placement is not the one "
+              "kvcache/ABI/MmaFragments.h defines");
 
 /// The online-softmax state of a lane: per half h, row h·8 + g's max and
 /// partial sum, and the Oᵀ accumulators acc[h][m][0..3] of the M tiles.

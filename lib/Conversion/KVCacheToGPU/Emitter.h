@@ -65,7 +65,7 @@ struct Emitter : conversion::Emitter {
   /// mma.sync.m16n8k16 with A 16x16 row-major, B 16x8 column-major, both
   /// of `elementType` (bf16 or f16) packed two per i32 (a: 4, b: 2), and
   /// f32 accumulators (c: 4). Which elements each lane holds is PTX's
-  /// fragment layout (see DecodeMmaKernel.cpp).
+  /// fragment layout, kvcache/ABI/MmaFragments.h.
   llvm::SmallVector<Value, 4> mma16816(mlir::Type elementType,
                                        mlir::ArrayRef<Value> a,
                                        mlir::ArrayRef<Value> b,
