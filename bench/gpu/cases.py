@@ -23,7 +23,6 @@ import concurrent.futures
 import datetime
 import glob
 import hashlib
-import json
 import os
 import re
 import shlex
