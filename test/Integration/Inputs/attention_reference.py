@@ -9,6 +9,24 @@ slot p % page_size of page lookup_table[request, p // page_size] (ABI.md).
 import numpy as np
 
 
+def shuffled_page_table(rng, totals, page_size, spare):
+    """lookup_table for requests of `totals` tokens (ABI.md): each takes
+    ceil(total / page_size) pages from one shuffle (rng.permutation) of a
+    pool with `spare` pages nobody uses; columns round_up(max pages, 8) +
+    16, unassigned ones holding the sentinel total_num_pages. Returns
+    (table, total_num_pages)."""
+    pages_needed = [(t + page_size - 1) // page_size for t in totals]
+    num_pages = sum(pages_needed) + spare
+    columns = (max(pages_needed, default=0) + 7) // 8 * 8 + 16
+    order = rng.permutation(num_pages)  # shuffled, not contiguous
+    table = np.full((len(totals), columns), num_pages, dtype=np.int32)
+    next_page = 0
+    for b, n in enumerate(pages_needed):
+        table[b, :n] = order[next_page:next_page + n]
+        next_page += n
+    return table, num_pages
+
+
 def cache_slots(table_row, page_size, positions):
     """The (page, slot) pairs that hold `positions` of one request."""
     positions = np.asarray(positions)

@@ -212,17 +212,10 @@ def add_specials(a, et, key, value):
 
 def make_inputs(a, rng, context, prompt):
     et = ELEMENT_TYPES[a.dtype]
-    batch, p = len(context), a.page_size
+    p = a.page_size
     total = [c + n for c, n in zip(context, prompt)]
-    pages_needed = [(t + p - 1) // p for t in total]
-    num_pages = sum(pages_needed) + 2  # spare pages nobody uses
-    columns = (max(pages_needed) + 7) // 8 * 8 + 16
-    order = rng.permutation(num_pages)
-    table = np.full((batch, columns), num_pages, dtype=np.int32)
-    next_page = 0
-    for b, n in enumerate(pages_needed):
-        table[b, :n] = order[next_page:next_page + n]
-        next_page += n
+    table, num_pages = attention_reference.shuffled_page_table(
+        rng, total, p, spare=2)
     shape = (num_pages, 2, a.layers, p, a.kv_heads, a.head_dim)
     pool = rng.uniform(-1, 1, shape).astype(np.float32)
     blocks, scales = quantise_rows(pool, a.granularity)

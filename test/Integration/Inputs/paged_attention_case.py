@@ -310,15 +310,8 @@ def make_inputs(a, rng, context, prompt):
     et = ELEMENT_TYPES[a.dtype]
     batch, p = len(context), a.page_size
     total = [c + n for c, n in zip(context, prompt)]
-    pages_needed = [(t + p - 1) // p for t in total]
-    num_pages = sum(pages_needed) + 3  # a few spare pages nobody uses
-    columns = (max(pages_needed, default=0) + 7) // 8 * 8 + 16
-    order = rng.permutation(num_pages)  # shuffled, not contiguous
-    table = np.full((batch, columns), num_pages, dtype=np.int32)  # sentinel
-    next_page = 0
-    for b, n in enumerate(pages_needed):
-        table[b, :n] = order[next_page:next_page + n]
-        next_page += n
+    table, num_pages = attention_reference.shuffled_page_table(
+        rng, total, p, spare=3)
     shape = (num_pages, 2, a.layers, p, a.kv_heads, a.head_dim)
     # The f32/f16 streams are those of the CPU suite; bf16 rounds the f32 ones.
     f = np.float16 if a.dtype == "f16" else np.float32
