@@ -64,11 +64,6 @@ using namespace kvcache::gpukernels;
 
 namespace {
 
-/// Keys per warp step (the mma's K for P·V, two N tiles for Q·Kᵀ) and query
-/// rows per half (the N of the P·V product), as the plan counts them.
-constexpr int64_t kTileKeys = kMmaTileKeys;
-constexpr int64_t kHalfRows = kMmaHalfRows;
-
 /// The placement the file comment describes, checked against the fragment
 /// table (kvcache/ABI/MmaFragments.h) for every lane (g, t) of a warp:
 /// - S = Q Kᵀ: q's A fragment holds rows g and g + 8; the B fragment is key
@@ -183,7 +178,7 @@ private:
 gpu::GPUFuncOp DecodeMmaKernelBuilder::build(StringRef name,
                                              TypeRange argTypes) {
   return beginDecodeKernel(
-             e, name, argTypes, shape, rows, plan.blocksPerSM, kTileKeys,
+             e, name, argTypes, shape, rows, plan.blocksPerSM, kMmaTileKeys,
              [&](DecodeFrame &begun) {
                frame = begun;
                g = e.divU(frame.lane, e.index(4));
@@ -208,7 +203,7 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
   qLo.assign(halves, {});
   qHi.assign(halves, {});
   for (int64_t h = 0; h < halves; ++h) {
-    Value row = e.add(g, e.index(h * kHalfRows));
+    Value row = e.add(g, e.index(h * kMmaHalfRows));
     Value rowValid = e.ult(row, e.index(rows));
     Value flat =
         e.minU(e.add(chunkStart, e.minU(row, e.index(rows - 1))), lastRow);
@@ -248,8 +243,8 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
       [&](Value window, Value windowBegin, Value windowEnd, Value offPool,
           ValueRange values) {
         // Warp w takes tiles windowBegin + 16 (w + n · warps).
-        Value stride = e.index(kTileKeys * frame.warps);
-        Value lb = e.add(windowBegin, e.mul(frame.warp, e.index(kTileKeys)));
+        Value stride = e.index(kMmaTileKeys * frame.warps);
+        Value lb = e.add(windowBegin, e.mul(frame.warp, e.index(kMmaTileKeys)));
         auto masked = [&](Value from, bool checkPages, ValueRange init) {
           return e.loop(from, windowEnd, stride, init,
                         [&](Value tile, ValueRange current) {
@@ -265,7 +260,7 @@ void DecodeMmaKernelBuilder::processChunk(Value chunkStart) {
             [&] { return masked(lb, /*checkPages=*/true, values); },
             [&] {
               Value unmaskedEnd = e.minU(windowEnd, maskFree);
-              Value tileKeys = e.index(kTileKeys);
+              Value tileKeys = e.index(kMmaTileKeys);
               // Tiles [lb, mainEnd) end by unmaskedEnd.
               Value fullTiles = e.select(
                   e.cmp(arith::CmpIPredicate::ule, e.add(lb, tileKeys),
@@ -308,7 +303,7 @@ DecodeMmaKernelBuilder::keySlot(Value tile, Value label, bool masked,
     return page;
   };
   // The tile lies in one page (tiles start at multiples of 16).
-  if (shape.pageSize % kTileKeys == 0)
+  if (shape.pageSize % kMmaTileKeys == 0)
     return {staged(tile), e.add(cache.slot(tile), offset)};
   Value key = e.add(tile, offset);
   return {staged(key), cache.slot(key)};
@@ -472,7 +467,7 @@ void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
   // Rows h·8 + 2t and + 2t+1: dims 64 c + 8 g + 2 r (+ 1) of M tile (c, r).
   for (int64_t h = 0; h < halves; ++h)
     for (int64_t i = 0; i < 2; ++i) {
-      Value row = e.add(e.mul(t, e.index(2)), e.index(h * kHalfRows + i));
+      Value row = e.add(e.mul(t, e.index(2)), e.index(h * kMmaHalfRows + i));
       e.ifThen(e.ult(row, e.index(rows)), [&] {
         Value rowBase = e.mul(e.add(e.mul(frame.warp, e.index(rows)), row),
                               e.index(headDim));
@@ -492,7 +487,7 @@ void DecodeMmaKernelBuilder::writeWarpState(const MmaState &state) {
     }
   // Row h·8 + g's (max, sum) from its lane t = 0.
   for (int64_t h = 0; h < halves; ++h) {
-    Value row = e.add(g, e.index(h * kHalfRows));
+    Value row = e.add(g, e.index(h * kMmaHalfRows));
     e.ifThen(e.andI(e.cmp(arith::CmpIPredicate::eq, t, e.index(0)),
                     e.ult(row, e.index(rows))),
              [&] {

@@ -284,11 +284,12 @@ void kvcache::gpukernels::lowerAttention(AttentionOp op, KernelCache &kernels,
   // host memory only: an MLA cache's dispatch metadata is on the device
   // (ABI.md), so without mla_num_partitions the launch takes its own rule.
   HostSplitCount host;
-  for (Field field : op.getSplitCountFields())
-    if (options.splits == 0 && !host.field && type.hasField(field) &&
-        abi::placementFor(field, type.isMLA()) == abi::Placement::Host)
-      host = {GetOp::create(b, e.loc, bundle, field),
-              abi::splitCountEntry(field)};
+  std::optional<Field> field = op.getSplitCountField([&](Field field) {
+    return abi::placementFor(field, type.isMLA()) == abi::Placement::Host;
+  });
+  if (options.splits == 0 && field)
+    host = {GetOp::create(b, e.loc, bundle, *field),
+            abi::splitCountEntry(*field)};
 
   Value zero = e.index(0);
   Value batch = e.dim(cacheLengths, 0);

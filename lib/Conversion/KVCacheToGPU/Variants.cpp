@@ -22,25 +22,13 @@ bool decodeOnTensorCores(const KernelShape &shape) {
          (shape.headDim == 64 || shape.headDim == 128);
 }
 
-GPUFuncOp buildDecodeMma(OpBuilder &b, Location loc, StringRef name,
-                         TypeRange argTypes, const KernelShape &shape) {
-  return buildDecodeMmaKernel(b, loc, name, argTypes, shape,
-                              /*multiToken=*/false);
-}
-GPUFuncOp buildDecodeMultiMma(OpBuilder &b, Location loc, StringRef name,
-                              TypeRange argTypes, const KernelShape &shape) {
-  return buildDecodeMmaKernel(b, loc, name, argTypes, shape,
-                              /*multiToken=*/true);
-}
-GPUFuncOp buildDecodeCuda(OpBuilder &b, Location loc, StringRef name,
-                          TypeRange argTypes, const KernelShape &shape) {
-  return buildDecodeKernel(b, loc, name, argTypes, shape,
-                           /*multiToken=*/false);
-}
-GPUFuncOp buildDecodeMultiCuda(OpBuilder &b, Location loc, StringRef name,
-                               TypeRange argTypes, const KernelShape &shape) {
-  return buildDecodeKernel(b, loc, name, argTypes, shape,
-                           /*multiToken=*/true);
+/// A decode builder (`build`: one engine's) for one query-length class.
+template <GPUFuncOp (*build)(OpBuilder &, Location, StringRef, TypeRange,
+                             const KernelShape &, bool),
+          bool multiToken>
+GPUFuncOp buildDecode(OpBuilder &b, Location loc, StringRef name,
+                      TypeRange argTypes, const KernelShape &shape) {
+  return build(b, loc, name, argTypes, shape, multiToken);
 }
 
 // In order of preference within a kind.
@@ -48,13 +36,14 @@ const KernelVariant kVariants[] = {
     {KernelKind::Store, "store", Engine::CudaCores, always, buildStoreKernel,
      noRequest},
     {KernelKind::Decode, "decode", Engine::TensorCores, decodeOnTensorCores,
-     buildDecodeMma, decodeMmaBlocksPerSM},
-    {KernelKind::Decode, "decode", Engine::CudaCores, always, buildDecodeCuda,
-     decodeBlocksPerSM},
+     buildDecode<buildDecodeMmaKernel, false>, decodeMmaBlocksPerSM},
+    {KernelKind::Decode, "decode", Engine::CudaCores, always,
+     buildDecode<buildDecodeKernel, false>, decodeBlocksPerSM},
     {KernelKind::DecodeMultiToken, "decode_multi", Engine::TensorCores,
-     decodeOnTensorCores, buildDecodeMultiMma, decodeMultiMmaBlocksPerSM},
+     decodeOnTensorCores, buildDecode<buildDecodeMmaKernel, true>,
+     decodeMultiMmaBlocksPerSM},
     {KernelKind::DecodeMultiToken, "decode_multi", Engine::CudaCores, always,
-     buildDecodeMultiCuda, decodeBlocksPerSM},
+     buildDecode<buildDecodeKernel, true>, decodeBlocksPerSM},
     {KernelKind::Combine, "combine", Engine::CudaCores, always,
      buildCombineKernel, noRequest},
     {KernelKind::Prefill, "prefill", Engine::CudaCores, always,

@@ -214,10 +214,7 @@ void lowerAttention(AttentionOp op, int64_t splitsOption, int64_t splitsCap,
   // Split count: the option, else the host's choice in the first split-count
   // field the bundle holds, clamped to [1, splits-cap] as the GPU clamps it
   // to its launched slots (it sizes an allocation), else one.
-  std::optional<Field> splitField;
-  for (Field field : op.getSplitCountFields())
-    if (!splitField && type.hasField(field))
-      splitField = field;
+  std::optional<Field> splitField = op.getSplitCountField();
   Value splits;
   if (splitsOption > 0) {
     splits = e.index(splitsOption);

@@ -482,6 +482,14 @@ void AttentionOp::getEffects(
   addMemRefEffects(effects, MemoryEffects::Write::get(), {&getOutMutable()});
 }
 
+std::optional<Field>
+AttentionOp::getSplitCountField(function_ref<bool(Field)> usable) {
+  for (Field field : getSplitCountFields())
+    if (getBundle().getType().hasField(field) && (!usable || usable(field)))
+      return field;
+  return std::nullopt;
+}
+
 float AttentionOp::getScaleOrDefault() {
   if (FloatAttr scale = getScaleAttr())
     return static_cast<float>(scale.getValueAsDouble());

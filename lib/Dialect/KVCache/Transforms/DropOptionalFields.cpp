@@ -274,18 +274,15 @@ void DropOptionalFieldsPass::runOnOperation() {
     if (isa<StoreOp>(op))
       return WalkResult::advance();
     if (auto attention = dyn_cast<AttentionOp>(op)) {
-      InputsType type = attention.getBundle().getType();
-      for (Field field : attention.getSplitCountFields()) {
+      for (Field field : attention.getSplitCountFields())
         if (attention.getDraft() && forced.contains(field)) {
           attention.emitOpError("with 'draft' reads field '")
               << abi::name(field) << "', which was asked to be dropped";
           return WalkResult::interrupt();
         }
-        if (type.hasField(field) && !forced.contains(field)) {
-          optionalReads.push_back({attention.getBundle(), field});
-          break;
-        }
-      }
+      if (std::optional<Field> field = attention.getSplitCountField(
+              [&](Field field) { return !forced.contains(field); }))
+        optionalReads.push_back({attention.getBundle(), *field});
       return WalkResult::advance();
     }
     // An op that does not say which fields it reads keeps them all, and so

@@ -306,6 +306,11 @@ def KVCache_AttentionOp : KVCache_Op<"attention",
       return ::kvcache::abi::splitCountFields(
           getBundle().getType().isMLA(), getDraft());
     }
+    /// The field that chooses the split-K count: the first of
+    /// getSplitCountFields that the bundle holds and `usable` (by default
+    /// every field) accepts; none when no such field is there.
+    std::optional<::kvcache::abi::Field> getSplitCountField(
+        ::llvm::function_ref<bool(::kvcache::abi::Field)> usable = nullptr);
     /// Whether the rows operands are tensors (see StoreOp::hasTensorForm).
     bool hasTensorForm() {
       return ::mlir::isa<::mlir::TensorType>(getQ().getType());
